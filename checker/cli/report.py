@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+from . import app
+from ._common import OUTPUT, PATHS, QUIET, REFERENCE, THRESHOLD, Format, run_and_render
+import typer
+
+
+@app.command("report")
+def report_cmd(paths: List[Path] = PATHS, reference: Optional[Path] = REFERENCE,
+               fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown or json."),
+               output: Optional[Path] = OUTPUT, threshold: Optional[float] = THRESHOLD,
+               quiet: bool = QUIET) -> None:
+    """Per-article report: every claim with its status and the other side's evidence."""
+    run_and_render(paths, reference, "report", fmt, output, threshold, quiet)

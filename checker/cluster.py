@@ -1,0 +1,81 @@
+"""Stage 4 — cluster claims across articles and pick cross-source candidate pairs.
+
+Clustering: scikit-learn agglomerative clustering, average linkage on cosine
+distance (deterministic, no random init). Candidate pairs: claim pairs from
+*different* documents whose cosine similarity passes ``pair_min_similarity``,
+found with scikit-learn's exact nearest-neighbour search.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .records import Claim, Cluster
+
+
+def cluster_claims(claims: list[Claim], vecs: np.ndarray, distance: float) -> list[Cluster]:
+    if not claims:
+        return []
+    if len(claims) == 1:
+        labels = np.zeros(1, dtype=int)
+    else:
+        from sklearn.cluster import AgglomerativeClustering
+
+        labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                         distance_threshold=distance).fit_predict(vecs)
+    groups: dict[int, list[int]] = {}
+    for i, lab in enumerate(labels):
+        groups.setdefault(int(lab), []).append(i)
+    # stable ids: order clusters by their first claim
+    ordered = sorted(groups.values(), key=lambda idx: idx[0])
+    out = []
+    for cid, idx in enumerate(ordered):
+        docs = sorted({claims[i].doc for i in idx})
+        out.append(Cluster(id=cid, claim_ids=tuple(claims[i].id for i in idx), docs=tuple(docs)))
+    return out
+
+
+def candidate_pairs(claims: list[Claim], vecs: np.ndarray, clusters: list[Cluster],
+                    min_sim: float, per_claim: int) -> list[tuple[int, int, float]]:
+    """(i, j, cosine) with i < j, claims from different documents, never article vs itself.
+
+    A pair qualifies if the two claims share a cluster, or if either is among the
+    other's ``per_claim`` nearest cross-document neighbours with cosine >= ``min_sim``.
+    Reference-vs-reference pairs are skipped.
+    """
+    n = len(claims)
+    if n < 2:
+        return []
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(n, per_claim * 4 + 1)
+    nn = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(vecs)
+    dist, idx = nn.kneighbors(vecs)
+    cluster_of = {cid: cl.id for cl in clusters for cid in cl.claim_ids}
+    pairs: dict[tuple[int, int], float] = {}
+
+    def ok(i: int, j: int) -> bool:
+        a, b = claims[i], claims[j]
+        return a.doc != b.doc and not (a.role == "reference" and b.role == "reference")
+
+    for i in range(n):
+        taken = 0
+        for d, j in zip(dist[i], idx[i]):
+            j = int(j)
+            sim = 1.0 - float(d)
+            if j == i or not ok(i, j):
+                continue
+            if sim < min_sim or taken >= per_claim:
+                break
+            pairs[(min(i, j), max(i, j))] = sim
+            taken += 1
+    by_cluster: dict[int, list[int]] = {}
+    for i, c in enumerate(claims):
+        by_cluster.setdefault(cluster_of[c.id], []).append(i)
+    for members in by_cluster.values():
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                i, j = members[x], members[y]
+                if ok(i, j) and (i, j) not in pairs:
+                    pairs[(i, j)] = float(vecs[i] @ vecs[j])
+    return sorted((i, j, s) for (i, j), s in pairs.items())

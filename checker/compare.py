@@ -1,0 +1,85 @@
+"""Stage 5 — compare: NLI on cross-source candidate pairs, both directions, plus
+deterministic signals, combined into calibrated probabilities.
+
+Meaning of the two scores on a :class:`~checker.records.Judgement`:
+
+* ``contradiction`` — estimated probability that the two claims cannot both be
+  true (as judged by annotators of NLI data: "contradiction" in either direction);
+* ``corroboration`` — estimated probability that one claim states (entails) the other.
+
+Both come from logistic regressions over the NLI probabilities, the embedding
+similarity and the signal flags, fit on held-out dev data by ``checker calibrate``
+(weights in ``checker/calibration.json``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .records import Claim, Judgement, Signal
+from .signals import SIGNAL_NAMES, compare_facts, facts
+
+FEATURES = ("pc_max", "pc_min", "pe_max", "pe_min", "pn_max", "sim",
+            "entity_mismatch", "number_mismatch", "date_mismatch", "negation_mismatch",
+            "entity_x_pe", "negation_x_sim", "any_signal_x_sim")
+
+
+def feature_vector(p_ab, p_ba, sim: float, signals: tuple[Signal, ...]) -> list[float]:
+    fired = {s.name for s in signals}
+    pe = (float(p_ab[0]), float(p_ba[0]))
+    pn = (float(p_ab[1]), float(p_ba[1]))
+    pc = (float(p_ab[2]), float(p_ba[2]))
+    flags = [1.0 if n in fired else 0.0 for n in SIGNAL_NAMES]
+    return [max(pc), min(pc), max(pe), min(pe), max(pn), sim, *flags,
+            flags[0] * max(pe), flags[3] * sim, (1.0 if fired else 0.0) * sim]
+
+
+def _logistic(weights: dict, x: list[float]) -> float:
+    z = weights["intercept"] + sum(w * v for w, v in zip(weights["coef"], x))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def combine(combiner: dict, x: list[float]) -> tuple[float, float]:
+    """(P(contradiction), P(corroboration)). Without a calibration file, fall back to
+    the raw NLI probabilities (max over both directions)."""
+    if combiner and combiner.get("features") == list(FEATURES):
+        return _logistic(combiner["contradiction"], x), _logistic(combiner["corroboration"], x)
+    return x[0], x[2]
+
+
+def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, config,
+          progress=None) -> list[Judgement]:
+    if not pairs:
+        return []
+    used = sorted({i for i, _, _ in pairs} | {j for _, j, _ in pairs})
+    docs = dict(zip(used, nlp.pipe([claims[i].text for i in used], batch_size=64)))
+    fx = {i: facts(d) for i, d in docs.items()}
+    nli_in = []
+    for i, j, _ in pairs:
+        nli_in.append((claims[i].text, claims[j].text))
+        nli_in.append((claims[j].text, claims[i].text))
+    probs = nli.predict(nli_in, batch_size=config.nli_batch_size, progress=progress)
+    out = []
+    for k, (i, j, sim) in enumerate(pairs):
+        p_ab, p_ba = probs[2 * k], probs[2 * k + 1]
+        sig = compare_facts(fx[i], fx[j])
+        x = feature_vector(p_ab, p_ba, sim, sig)
+        pc, pe = combine(config.combiner, x)
+        a, b = claims[i], claims[j]
+        if b.role == "article" and a.role == "reference":  # article side first
+            a, b, p_ab, p_ba = b, a, p_ba, p_ab
+        out.append(Judgement(a=a.id, b=b.id, similarity=round(float(sim), 4),
+                             p_entail_ab=round(float(p_ab[0]), 4), p_neutral_ab=round(float(p_ab[1]), 4),
+                             p_contra_ab=round(float(p_ab[2]), 4), p_entail_ba=round(float(p_ba[0]), 4),
+                             p_neutral_ba=round(float(p_ba[1]), 4), p_contra_ba=round(float(p_ba[2]), 4),
+                             signals=sig, contradiction=round(pc, 4), corroboration=round(pe, 4)))
+    return out
+
+
+def reference_pairs(claims: list[Claim], vecs: np.ndarray) -> list[tuple[int, int, float]]:
+    """Every article claim against every reference statement."""
+    ref = [i for i, c in enumerate(claims) if c.role == "reference"]
+    art = [i for i, c in enumerate(claims) if c.role == "article"]
+    return [(min(i, j), max(i, j), float(vecs[i] @ vecs[j])) for i in art for j in ref]

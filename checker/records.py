@@ -1,0 +1,132 @@
+"""Typed records that flow one way through the pipeline.
+
+ingest -> :class:`Document` -> claims -> :class:`Sentence`, :class:`Claim`
+-> embed/cluster -> :class:`Cluster` -> compare -> :class:`Judgement`
+-> report -> :class:`Result`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article (or the reference file) after boilerplate removal.
+
+    ``text`` is the cleaned text; ``offsets[i]`` is the character offset in the
+    original file (``raw``) of ``text[i]``. For JSONL records the "original file"
+    is the record's text field (``line`` gives the JSONL line number).
+    """
+
+    name: str  # display name: file name, or "file.jsonl#id"
+    path: str
+    role: str  # "article" | "reference"
+    fmt: str  # txt | md | html | jsonl
+    raw: str
+    text: str
+    offsets: tuple[int, ...]
+    title: str | None = None
+    line: int | None = None
+    removed: tuple[tuple[int, int, str], ...] = ()  # (start, end, reason) in raw
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of ``text`` to the original file."""
+        if end <= start:
+            s = self.offsets[start] if start < len(self.offsets) else len(self.raw)
+            return s, s
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+
+@dataclass(frozen=True)
+class Sentence:
+    id: str  # "<doc index>:<sentence index>"
+    doc: str  # Document.name
+    text: str  # verbatim sentence as in the cleaned text
+    start: int  # offsets in the original file
+    end: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str  # "<sentence id>:<claim index>"
+    doc: str
+    role: str
+    text: str  # the atomic claim (may be rewritten: attribution removed, pronoun resolved)
+    sentence: Sentence
+    speaker: str | None = None  # "Lavrov" for "Lavrov said X"
+    kind: str = "sentence"  # sentence | clause | conjunct | appositive | relative | participle | attribution
+
+
+@dataclass(frozen=True)
+class Cluster:
+    id: int
+    claim_ids: tuple[str, ...]
+    docs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str  # entity_mismatch | number_mismatch | date_mismatch | negation_mismatch
+    detail: str
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """NLI + signals for one cross-source claim pair (a = premise side, b = other)."""
+
+    a: str  # claim id
+    b: str
+    similarity: float
+    p_entail_ab: float
+    p_neutral_ab: float
+    p_contra_ab: float
+    p_entail_ba: float
+    p_neutral_ba: float
+    p_contra_ba: float
+    signals: tuple[Signal, ...]
+    contradiction: float  # calibrated P(contradiction)
+    corroboration: float  # calibrated P(mutual support)
+
+    @property
+    def label(self) -> str:
+        return "contradiction" if self.contradiction >= self.corroboration else "corroboration"
+
+
+@dataclass
+class Result:
+    """Everything a report needs. Built by :func:`checker.pipeline.run`."""
+
+    documents: list[Document]
+    sentences: list[Sentence]
+    claims: list[Claim]
+    clusters: list[Cluster]
+    judgements: list[Judgement]
+    thresholds: dict[str, float]
+    problems: list[Any] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def claim(self, claim_id: str) -> Claim:
+        return self._claims[claim_id]
+
+    def __post_init__(self) -> None:
+        self._claims = {c.id: c for c in self.claims}
+        self._cluster_of = {cid: cl.id for cl in self.clusters for cid in cl.claim_ids}
+
+    def cluster_of(self, claim_id: str) -> int | None:
+        return self._cluster_of.get(claim_id)
+
+    def contradictions(self, threshold: float | None = None) -> list[Judgement]:
+        t = self.thresholds["contradiction"] if threshold is None else threshold
+        found = [j for j in self.judgements if j.contradiction >= t and j.label == "contradiction"]
+        return sorted(found, key=lambda j: (-j.contradiction, j.a, j.b))
+
+    def corroborations(self, threshold: float | None = None) -> list[Judgement]:
+        t = self.thresholds["corroboration"] if threshold is None else threshold
+        found = [j for j in self.judgements if j.corroboration >= t and j.label == "corroboration"]
+        return sorted(found, key=lambda j: (-j.corroboration, j.a, j.b))
+
+
+def to_dict(obj: Any) -> dict:
+    return asdict(obj)

@@ -1,0 +1,112 @@
+"""The report as plain data: one structure behind every output format.
+
+Claim status (per article):
+
+* ``contradicted`` — some claim of another source (or the reference) contradicts it
+  with calibrated probability >= the contradiction threshold;
+* ``corroborated`` — some other source states the same fact (corroboration >= threshold);
+* ``unresolved`` — other sources talk about the same thing, but neither threshold is met;
+* ``single-source`` — no other source has a claim on this fact.
+"""
+
+from __future__ import annotations
+
+from ..records import Claim, Judgement, Result
+
+STATUSES = ("contradicted", "corroborated", "unresolved", "single-source")
+
+
+def side(result: Result, claim: Claim) -> dict:
+    s = claim.sentence
+    return {"article": claim.doc, "role": claim.role, "claim": claim.text, "speaker": claim.speaker,
+            "sentence": s.text, "start": s.start, "end": s.end, "cluster": result.cluster_of(claim.id)}
+
+
+def finding(result: Result, j: Judgement, score: float) -> dict:
+    return {
+        "score": score,
+        "a": side(result, result.claim(j.a)),
+        "b": side(result, result.claim(j.b)),
+        "signals": [{"name": s.name, "detail": s.detail} for s in j.signals],
+        "nli": {"a_to_b": {"entailment": j.p_entail_ab, "neutral": j.p_neutral_ab, "contradiction": j.p_contra_ab},
+                "b_to_a": {"entailment": j.p_entail_ba, "neutral": j.p_neutral_ba, "contradiction": j.p_contra_ba}},
+        "similarity": j.similarity,
+    }
+
+
+def contradiction_list(result: Result, threshold: float | None = None) -> list[dict]:
+    return [finding(result, j, j.contradiction) for j in result.contradictions(threshold)]
+
+
+def corroboration_list(result: Result, threshold: float | None = None) -> list[dict]:
+    return [finding(result, j, j.corroboration) for j in result.corroborations(threshold)]
+
+
+def claim_statuses(result: Result, threshold: float | None = None) -> dict[str, dict]:
+    """claim id -> {"status", "evidence": [...]} (evidence strongest first)."""
+    tc = result.thresholds["contradiction"] if threshold is None else threshold
+    te = result.thresholds["corroboration"]
+    out = {c.id: {"status": "single-source", "evidence": []} for c in result.claims}
+    cluster_docs = {cl.id: set(cl.docs) for cl in result.clusters}
+    for c in result.claims:
+        docs = cluster_docs.get(result.cluster_of(c.id), set())
+        if len(docs - {c.doc}) > 0:
+            out[c.id]["status"] = "unresolved"
+    rank = {s: i for i, s in enumerate(STATUSES)}
+    for j in result.judgements:
+        if j.contradiction >= tc and j.label == "contradiction":
+            rel, score = "contradicted", j.contradiction
+        elif j.corroboration >= te and j.label == "corroboration":
+            rel, score = "corroborated", j.corroboration
+        else:
+            for me, other in ((j.a, j.b), (j.b, j.a)):
+                if result.claim(other).role == "article" and out[me]["status"] == "single-source":
+                    out[me]["status"] = "unresolved"
+            continue
+        for me, other in ((j.a, j.b), (j.b, j.a)):
+            entry = out[me]
+            entry["evidence"].append({"relation": rel, "score": score, "other": side(result, result.claim(other))})
+            if rank[rel] < rank[entry["status"]]:
+                entry["status"] = rel
+    for entry in out.values():
+        entry["evidence"].sort(key=lambda e: (rank[e["relation"]], -e["score"], e["other"]["article"], e["other"]["start"]))
+    return out
+
+
+def article_reports(result: Result, threshold: float | None = None) -> list[dict]:
+    statuses = claim_statuses(result, threshold)
+    reports = []
+    for d in result.documents:
+        if d.role != "article":
+            continue
+        claims = [c for c in result.claims if c.doc == d.name]
+        rows = []
+        for c in claims:
+            st = statuses[c.id]
+            rows.append({"id": c.id, "claim": c.text, "kind": c.kind, "speaker": c.speaker,
+                         "sentence": c.sentence.text, "start": c.sentence.start, "end": c.sentence.end,
+                         "cluster": result.cluster_of(c.id), "status": st["status"], "evidence": st["evidence"]})
+        counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
+        reports.append({"article": d.name, "path": d.path, "format": d.fmt, "title": d.title, "line": d.line,
+                        "counts": counts, "claims": rows,
+                        "boilerplate_removed": [{"start": s, "end": e, "reason": why} for s, e, why in d.removed]})
+    return reports
+
+
+def clusters(result: Result) -> list[dict]:
+    return [{"id": cl.id, "articles": list(cl.docs),
+             "claims": [{"id": cid, "article": result.claim(cid).doc, "claim": result.claim(cid).text}
+                        for cid in cl.claim_ids]}
+            for cl in result.clusters]
+
+
+def report_dict(result: Result, threshold: float | None = None) -> dict:
+    """Everything, deterministic (no timings) — the JSON output."""
+    return {
+        "contradictions": contradiction_list(result, threshold),
+        "corroborations": corroboration_list(result),
+        "articles": article_reports(result, threshold),
+        "clusters": clusters(result),
+        "thresholds": dict(result.thresholds, **({"contradiction": threshold} if threshold is not None else {})),
+        "problems": [{"level": p.level, "code": p.code, "path": p.path, "message": p.message} for p in result.problems],
+    }

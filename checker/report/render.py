@@ -1,0 +1,102 @@
+"""Renderers: terminal text, Markdown and JSON, all from :func:`checker.report.model.report_dict`."""
+
+from __future__ import annotations
+
+import json
+
+STATUS_MARK = {"contradicted": "✗ contradicted", "corroborated": "✓ corroborated",
+               "unresolved": "? unresolved", "single-source": "· only this source"}
+COLORS = {"contradicted": "red", "corroborated": "green", "unresolved": "yellow", "single-source": None}
+
+
+def _who(side: dict) -> str:
+    return "reference" if side["role"] == "reference" else side["article"]
+
+
+def _signals(f: dict) -> str:
+    return ", ".join(s["name"] for s in f["signals"]) or "NLI only"
+
+
+def to_json(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def contradictions_text(data: dict, color: bool = False) -> str:
+    import typer
+
+    items = data["contradictions"]
+    lines = [f"{len(items)} cross-source contradiction(s) at threshold {data['thresholds']['contradiction']:.2f}", ""]
+    for k, f in enumerate(items, 1):
+        head = f"#{k}  P(contradiction) = {f['score']:.2f}   signals: {_signals(f)}"
+        lines.append(typer.style(head, fg="red", bold=True) if color else head)
+        for tag in ("a", "b"):
+            s = f[tag]
+            lines.append(f"   {tag.upper()}  {_who(s)} [{s['start']}:{s['end']}]")
+            lines.append(f"      sentence: {s['sentence']}")
+            if s["claim"] != s["sentence"]:
+                lines.append(f"      claim:    {s['claim']}" + (f"   (speaker: {s['speaker']})" if s["speaker"] else ""))
+        for sig in f["signals"]:
+            lines.append(f"      {sig['name']}: {sig['detail']}")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def report_text(data: dict, color: bool = False) -> str:
+    import typer
+
+    out = [contradictions_text(data, color)]
+    for art in data["articles"]:
+        c = art["counts"]
+        head = f"== {art['article']}  ({len(art['claims'])} claims: {c['contradicted']} contradicted, " \
+               f"{c['corroborated']} corroborated, {c['unresolved']} unresolved, {c['single-source']} single-source)"
+        out.append(typer.style(head, bold=True) if color else head)
+        for row in art["claims"]:
+            mark = STATUS_MARK[row["status"]]
+            mark = typer.style(mark, fg=COLORS[row["status"]]) if color and COLORS[row["status"]] else mark
+            out.append(f"  {mark:<20} [{row['start']}:{row['end']}] {row['claim']}")
+            for ev in row["evidence"][:2]:
+                rel = "contradicted by" if ev["relation"] == "contradicted" else "corroborated by"
+                o = ev["other"]
+                out.append(f"      {rel} {_who(o)} ({ev['score']:.2f}): {o['sentence']}")
+        out.append("")
+    for p in data["problems"]:
+        out.append(f"{p['level']} [{p['code']}] {p['path']}: {p['message']}")
+    return "\n".join(out) + "\n"
+
+
+def _md(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def contradictions_markdown(data: dict) -> str:
+    items = data["contradictions"]
+    lines = ["# Cross-source contradictions", "",
+             f"{len(items)} found at threshold {data['thresholds']['contradiction']:.2f} (scores are calibrated probabilities).", ""]
+    for k, f in enumerate(items, 1):
+        lines.append(f"## {k}. P(contradiction) = {f['score']:.2f} — {_signals(f)}")
+        lines.append("")
+        for tag in ("a", "b"):
+            s = f[tag]
+            lines.append(f"- **{_who(s)}** `[{s['start']}:{s['end']}]`: {_md(s['sentence'])}")
+            if s["claim"] != s["sentence"]:
+                lines.append(f"  - claim: {_md(s['claim'])}" + (f" (speaker: {_md(s['speaker'])})" if s["speaker"] else ""))
+        for sig in f["signals"]:
+            lines.append(f"- signal `{sig['name']}`: {_md(sig['detail'])}")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def report_markdown(data: dict) -> str:
+    out = [contradictions_markdown(data), "# Per-article report", ""]
+    for art in data["articles"]:
+        out += [f"## {art['article']}", "",
+                "| status | claim | offsets | evidence |", "|---|---|---|---|"]
+        for row in art["claims"]:
+            ev = "; ".join(
+                f"{'contradicted by' if e['relation'] == 'contradicted' else 'corroborated by'} "
+                f"{_who(e['other'])} ({e['score']:.2f}): {_md(e['other']['sentence'])}" for e in row["evidence"][:2])
+            out.append(f"| {row['status']} | {_md(row['claim'])} | {row['start']}–{row['end']} | {ev} |")
+        out.append("")
+    if data["problems"]:
+        out += ["## Input problems", ""] + [f"- {p['level']} `{p['code']}` {p['path']}: {_md(p['message'])}" for p in data["problems"]]
+    return "\n".join(out) + "\n"

