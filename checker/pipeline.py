@@ -93,6 +93,6 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
         judgements = judge(claims, pairs, nli, nlp, config, progress=say.counter(2 * len(pairs), "NLI"))
     res = Result(documents=docs, sentences=sentences, claims=claims, clusters=clusters,
                  judgements=judgements, thresholds=dict(config.thresholds), problems=problems,
-                 timings=timings)
+                 timings=timings, embeddings=vecs)
     say(f"done: {len(res.contradictions())} contradiction(s), {len(res.corroborations())} corroboration(s)")
     return res

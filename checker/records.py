@@ -106,6 +106,12 @@ class Result:
     thresholds: dict[str, float]
     problems: list[Any] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    embeddings: Any = None  # numpy array, one unit vector per claim (same order as claims)
+
+    def _repr_html_(self) -> str:  # inline in Jupyter
+        from .report.html import render_html
+
+        return render_html(self, full_page=False)
 
     def claim(self, claim_id: str) -> Claim:
         return self._claims[claim_id]

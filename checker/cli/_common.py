@@ -15,6 +15,7 @@ class Format(str, Enum):
     text = "text"
     markdown = "markdown"
     json = "json"
+    html = "html"
 
 
 def run_and_render(paths, reference, kind, fmt, output, threshold, quiet) -> None:

@@ -11,7 +11,7 @@ from ._common import OUTPUT, PATHS, QUIET, REFERENCE, THRESHOLD, Format, run_and
 
 @app.command("contradictions")
 def contradictions_cmd(paths: List[Path] = PATHS, reference: Optional[Path] = REFERENCE,
-                       fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown or json."),
+                       fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown, json or html (self-contained page)."),
                        output: Optional[Path] = OUTPUT, threshold: Optional[float] = THRESHOLD,
                        quiet: bool = QUIET) -> None:
     """Cross-source contradiction list, strongest first, with evidence on both sides."""

@@ -10,7 +10,7 @@ import typer
 
 @app.command("report")
 def report_cmd(paths: List[Path] = PATHS, reference: Optional[Path] = REFERENCE,
-               fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown or json."),
+               fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown, json or html (self-contained page)."),
                output: Optional[Path] = OUTPUT, threshold: Optional[float] = THRESHOLD,
                quiet: bool = QUIET) -> None:
     """Per-article report: every claim with its status and the other side's evidence."""

@@ -1,15 +1,18 @@
 """Stage 6 — report: terminal text, Markdown and JSON (one data model behind all)."""
 
+from .html import HTMLReport, render_html
 from .model import article_reports, claim_statuses, contradiction_list, report_dict
 from .render import (contradictions_markdown, contradictions_text, report_markdown, report_text,
                      to_json)
 
-__all__ = ["report_dict", "article_reports", "claim_statuses", "contradiction_list", "to_json",
+__all__ = ["HTMLReport", "render_html", "report_dict", "article_reports", "claim_statuses", "contradiction_list", "to_json",
            "report_text", "report_markdown", "contradictions_text", "contradictions_markdown", "render"]
 
 
 def render(result, kind: str = "report", fmt: str = "text", threshold: float | None = None, color: bool = False) -> str:
-    """Render a :class:`~checker.records.Result` as ``text``, ``markdown`` or ``json``."""
+    """Render a :class:`~checker.records.Result` as ``text``, ``markdown``, ``json`` or ``html``."""
+    if fmt == "html":
+        return render_html(result, threshold)
     data = report_dict(result, threshold)
     if fmt == "json":
         if kind == "contradictions":

@@ -1,0 +1,4 @@
+"""python -m checker"""
+from .cli import main
+
+main()

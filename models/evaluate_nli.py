@@ -1,0 +1,55 @@
+"""Measure the shipped NLI model: 3-way accuracy on MNLI mismatched dev, SNLI test and
+ANLI dev R1-R3 (none of them seen in training). Writes models/<model>/eval.json.
+
+    python models/evaluate_nli.py --model models/nli-minilm-l6 --shared ../shared
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+
+LABELS = ["entailment", "neutral", "contradiction"]
+ANLI = {"e": "entailment", "n": "neutral", "c": "contradiction"}
+
+
+def sets(shared: Path):
+    nli, ev = shared / "data/nli", shared / "data/eval"
+    with open(nli / "mnli/multinli_1.0_dev_mismatched.csv", newline="", encoding="utf-8") as fh:
+        yield "mnli_mismatched_dev", [(r["sentence1"], r["sentence2"], r["label"]) for r in csv.DictReader(fh)
+                                      if r["label"] in LABELS]
+    rows = [json.loads(line) for line in open(nli / "snli/snli_1.0_test.jsonl", encoding="utf-8")]
+    yield "snli_test", [(r["sentence1"], r["sentence2"], r["gold_label"]) for r in rows if r["gold_label"] in LABELS]
+    for rnd in ("R1", "R2", "R3"):
+        rows = [json.loads(line) for line in open(ev / f"anli/{rnd}_dev.jsonl", encoding="utf-8")]
+        yield f"anli_{rnd.lower()}_dev", [(r["context"], r["hypothesis"], ANLI[r["label"]]) for r in rows]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", type=Path, default=Path("models/nli-minilm-l6"))
+    ap.add_argument("--shared", type=Path, default=Path("../shared"))
+    ap.add_argument("--limit", type=int, default=0, help="first N examples per set (0 = all)")
+    args = ap.parse_args()
+    from checker.nli import NLIModel
+
+    model = NLIModel(args.model, max_length=256)
+    results = {}
+    for name, data in sets(args.shared):
+        if args.limit:
+            data = data[: args.limit]
+        t0 = time.perf_counter()
+        probs = model.predict([(p, h) for p, h, _ in data], batch_size=64)
+        dt = time.perf_counter() - t0
+        pred = probs.argmax(1)
+        acc = sum(LABELS[k] == lab for k, (_, _, lab) in zip(pred, data)) / len(data)
+        results[name] = {"accuracy": round(100 * acc, 2), "n": len(data), "examples_per_s": round(len(data) / dt, 1)}
+        print(f"{name:22s} acc {100 * acc:5.2f}  n={len(data)}  {len(data) / dt:.0f} ex/s", flush=True)
+    (args.model / "eval.json").write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+from checker.signals import compare_facts, facts
+
+
+def fired(nlp, a, b):
+    return {s.name for s in compare_facts(facts(nlp(a)), facts(nlp(b)))}
+
+
+def test_entity_swap(nlp):
+    assert "entity_mismatch" in fired(nlp, "An arrest warrant was issued by the International Court of Justice against Putin.",
+                                      "The International Criminal Court issued an arrest warrant for Vladimir Putin.")
+
+
+def test_same_entities_different_forms_do_not_fire(nlp):
+    assert fired(nlp, "The ICC issued a warrant for Putin.", "The International Criminal Court issued a warrant for Vladimir Putin.") == set()
+
+
+def test_numbers_dates_negation(nlp):
+    assert "number_mismatch" in fired(nlp, "The strike killed 12 people.", "The strike killed 40 people.")
+    assert "date_mismatch" in fired(nlp, "Lavrov arrived in Beijing on Monday.", "Lavrov arrived in Beijing on Tuesday.")
+    assert "negation_mismatch" in fired(nlp, "China sends weapons to Russia.", "China does not send weapons to Russia.")
+    assert fired(nlp, "China sends weapons to Russia.", "China sends weapons to Russia.") == set()
