@@ -80,6 +80,11 @@ def _subtree(tok) -> set:
     return set(tok.subtree)
 
 
+def _reports(verb) -> bool:
+    """A reporting verb that actually reports something ("said that ...", not "maintains ties")."""
+    return verb.lemma_ in REPORTING and any(c.dep_ in ("ccomp", "xcomp", "parataxis") for c in verb.children)
+
+
 def _subject(head):
     for c in head.children:
         if c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl"):
@@ -213,7 +218,7 @@ def decompose(sent) -> list[RawClaim]:
                 if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and _subject(c) is not None:
                     heads.append(c)
                     stack.append(c)
-                elif c.dep_ == "advcl" and _subject(c) is not None and c.lemma_ not in REPORTING:
+                elif c.dep_ == "advcl" and _subject(c) is not None and not _reports(c):
                     heads.append(c)
                     stack.append(c)
     sub_heads = set(heads[1:]) | {h for h in heads if h not in content_heads}
@@ -246,7 +251,9 @@ def decompose(sent) -> list[RawClaim]:
             if other != h and other in _subtree(h):
                 toks -= _subtree(other)
         # drop the coordinator / subordinator linking to the removed clause
+        marks = {t.i for t in h.children if t.dep_ == "mark"} if h in sub_heads else set()
         toks = {t for t in toks if not (t.dep_ in ("cc", "mark") and t.head == h and t.i < h.i and h in sub_heads)}
+        toks = {t for t in toks if not (t.dep_ == "advmod" and t.head == h and t.i + 1 in marks)}  # "even though"
         if any(c.dep_ == "conj" and c in sub_heads for c in h.children):
             toks = {t for t in toks if not (t.dep_ == "cc" and t.head == h and t.i > h.i)}
         toks = {t for t in toks if not (t.dep_ == "mark" and t.head == h and t.lower_ in ("that",))}
