@@ -10,7 +10,8 @@ Pipeline: :mod:`checker.ingest` -> :mod:`checker.claims` -> :mod:`checker.embed`
 
 from .config import Config
 from .pipeline import run
+from .verify import consistency
 from .records import Claim, Cluster, Document, Judgement, Result, Sentence
 
-__all__ = ["run", "Config", "Result", "Document", "Sentence", "Claim", "Cluster", "Judgement"]
+__all__ = ["run", "consistency", "Config", "Result", "Document", "Sentence", "Claim", "Cluster", "Judgement"]
 __version__ = "0.1.0"

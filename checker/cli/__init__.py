@@ -1,4 +1,4 @@
-"""Command-line interface: ``checker report``, ``checker contradictions``, ``checker calibrate``.
+"""Command-line interface: ``checker report``, ``checker contradictions``, ``checker calibrate``, ``checker verify``.
 
 Each command is a thin Typer wrapper over a function importable from the library.
 Exit codes: 0 all inputs processed; 1 some input failed (named on stderr, the rest
@@ -13,6 +13,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 from . import calibrate as _calibrate  # noqa: E402,F401
 from . import contradictions as _contradictions  # noqa: E402,F401
 from . import report as _report  # noqa: E402,F401
+from . import verify as _verify  # noqa: E402,F401
 
 
 def main() -> None:  # console entry point

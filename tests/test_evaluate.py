@@ -1,0 +1,24 @@
+"""A small subset of the benchmark harness, so it cannot rot (full run: benchmarks/eval_harness.py)."""
+
+import pytest
+
+from checker.evaluate import Harness, split_f1, table
+from tests.conftest import SHARED
+
+EVAL = SHARED / "data" / "eval"
+
+
+def test_split_f1_metric():
+    assert split_f1([{"a", "b", "c", "d", "e"}], [{"a", "b", "c", "d", "e"}, {"x"}]) == (1, 1, 2)
+    assert split_f1([{"a", "b"}], [{"a", "b", "c"}]) == (0, 1, 1)  # Jaccard 0.67 < 0.8
+
+
+@pytest.mark.skipif(not EVAL.exists(), reason="../shared/data/eval not present")
+def test_harness_subset(nlp, embedder):
+    h = Harness(EVAL, limit=4, say=lambda m: None)
+    res = h.run(["qags_sentence", "anli_r1", "claimdiff_w", "propsegment", "factcheck_gpt"])
+    for name, r in res.items():
+        assert r["n"] > 0 and r["examples_per_s"] > 0, name
+    assert 0 <= res["anli_r1"]["accuracy_3way"] <= 1
+    assert 0 <= res["propsegment"]["f1"] <= 1
+    assert "| qags_sentence |" in table(res)

@@ -1,0 +1,44 @@
+"""Document-vs-claim mode on long documents, through the real models."""
+
+import pytest
+
+from checker.verify import Verifier, windows, source_sentences
+
+
+@pytest.fixture(scope="module")
+def verifier(nlp, embedder):
+    return Verifier(nlp=nlp, embedder=embedder)
+
+
+def _long_source(words_target=10_500):
+    filler = ("The committee reviewed the annual budget of the regional transport authority in detail. "
+              "Several members asked about maintenance schedules for the northern rail lines. ")
+    parts = []
+    while sum(len(p.split()) for p in parts) < words_target:
+        parts.append(filler)
+    parts.append("On Friday the city council of Lyon approved the construction of a new tram bridge over the Rhone.")
+    return "\n\n".join(parts)
+
+
+def test_long_document_no_silent_truncation(verifier):
+    src = _long_source()
+    assert len(src.split()) > 10_000
+    sents = source_sentences(src, verifier.nlp)
+    wins = windows(sents, src, verifier.nli.tokenizer, verifier.chunk_tokens)
+    assert all(len(verifier.nli.tokenizer.tokenize(w.text)) <= verifier.chunk_tokens for w in wins)
+    covered = set()
+    for w in wins:
+        covered.update(range(w.start, w.end))
+    assert all(s.start in covered and s.end - 1 in covered for s in sents)  # every sentence in some window
+    checks = verifier.check(src, "The Lyon city council approved a new tram bridge. The bridge will cross the Seine.")
+    assert len(checks) == 2
+    first = checks[0]
+    assert "Lyon" in first.best_support.text and first.best_support.start > len(src) - 300
+    assert first.support > checks[1].support or checks[1].verdict != "supported"
+
+
+def test_consistency_api(verifier):
+    doc = "The International Criminal Court issued an arrest warrant for Vladimir Putin in March 2023."
+    good, bad = verifier.consistency([(doc, "An arrest warrant for Putin was issued by the International Criminal Court."),
+                                      (doc, "The European Court of Human Rights acquitted Putin in 2019.")])
+    assert 0.0 <= bad < good <= 1.0
