@@ -15,7 +15,7 @@ For each pair it computes the same features the pipeline uses (NLI both
 directions, embedding similarity, signals), fits two logistic regressions
 (P(contradiction), P(corroboration)) on 70% of the pairs, and on the other 30%
 reports ROC AUC / Brier score / expected calibration error and picks each
-threshold maximising F1. Everything goes to ``checker/calibration.json``.
+threshold as the lowest one reaching 90% precision there (F1-optimal if none does). Everything goes to ``checker/calibration.json``.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _drop_clause(text: str) -> str | None:
     return None
 
 
-def build_dev_set(data: Path, seed: int = 0, n_snli: int = 1200, n_synth: int = 400, nlp=None, embedder=None):
+def build_dev_set(data: Path, seed: int = 0, n_snli: int = 1200, n_synth: int = 600, nlp=None, embedder=None):
     rng = random.Random(seed)
     pairs: list[tuple[str, str, str, str]] = []  # premise, hypothesis, label, source
     snli = list(_csv_rows(data / "snli/snli_1.0_dev.csv", "sentence1", "sentence2", "label"))
@@ -140,20 +140,29 @@ def _ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     return float(total)
 
 
-def _best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    best = (0.5, -1.0)
-    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        pred = p >= t
-        tp = float((pred & (y == 1)).sum())
-        prec = tp / max(1.0, pred.sum())
-        rec = tp / max(1.0, (y == 1).sum())
-        f1 = 2 * prec * rec / max(1e-9, prec + rec)
-        if f1 > best[1] + 1e-9:
-            best = (float(t), f1)
-    return best
+def _pr(p: np.ndarray, y: np.ndarray, t: float) -> tuple[float, float, float]:
+    pred = p >= t
+    tp = float((pred & (y == 1)).sum())
+    prec = tp / max(1.0, pred.sum())
+    rec = tp / max(1.0, (y == 1).sum())
+    return prec, rec, 2 * prec * rec / max(1e-9, prec + rec)
 
 
-def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print) -> dict:
+def _best_threshold(p: np.ndarray, y: np.ndarray, target_precision: float) -> tuple[float, float, float, float]:
+    """Lowest threshold whose held-out precision reaches ``target_precision`` (real article
+    sets hold far fewer contradictions than a dev set, so precision matters most); if none
+    does, the F1-optimal one. Returns (threshold, precision, recall, f1)."""
+    grid = np.round(np.arange(0.05, 0.991, 0.01), 2)
+    for t in grid:
+        prec, rec, f1 = _pr(p, y, float(t))
+        if prec >= target_precision and (p >= t).sum() >= 10:
+            return float(t), prec, rec, f1
+    t = max(grid, key=lambda t: _pr(p, y, float(t))[2])
+    return (float(t), *_pr(p, y, float(t)))
+
+
+def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print,
+              target_precision: float = 0.9) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
@@ -161,7 +170,7 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     from .compare import FEATURES, feature_vector
     from .embed import embed, load_embedder
     from .nli import load_nli
-    from .signals import compare_facts, facts
+    from .signals import compare_facts, facts, overlap
 
     cfg = Config()
     nlp, embedder, nli = load_nlp(), load_embedder(), load_nli(max_length=cfg.nli_max_length)
@@ -175,8 +184,8 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     probs = nli.predict([x for p in pairs for x in ((p[0], p[1]), (p[1], p[0]))], batch_size=cfg.nli_batch_size)
     fa = [facts(d) for d in nlp.pipe(a_txt, batch_size=128)]
     fb = [facts(d) for d in nlp.pipe(b_txt, batch_size=128)]
-    X = np.array([feature_vector(probs[2 * k], probs[2 * k + 1], float(sims[k]), compare_facts(fa[k], fb[k]))
-                  for k in range(len(pairs))])
+    X = np.array([feature_vector(probs[2 * k], probs[2 * k + 1], float(sims[k]), compare_facts(fa[k], fb[k]),
+                                 overlap(fa[k], fb[k])) for k in range(len(pairs))])
     y_c = np.array([p[2] == "contradiction" for p in pairs], dtype=int)
     y_e = np.array([p[2] == "entailment" for p in pairs], dtype=int)
     idx = np.random.RandomState(seed).permutation(len(pairs))
@@ -187,7 +196,7 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
         lr = LogisticRegression(C=1.0, max_iter=2000).fit(X[tr], y[tr])
         p = lr.predict_proba(X[te])[:, 1]
         raw = X[te, raw_col]
-        t, f1 = _best_threshold(p, y[te])
+        t, prec, rec, f1 = _best_threshold(p, y[te], target_precision)
         pred = p >= t
         bal = 0.5 * (pred[y[te] == 1].mean() + (~pred[y[te] == 0]).mean())
         result[name] = {"coef": [round(float(c), 6) for c in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 6)}
@@ -198,7 +207,10 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
             "brier": round(float(brier_score_loss(y[te], p)), 4),
             "ece": round(_ece(p, y[te]), 4),
             "ece_raw_nli": round(_ece(raw, y[te]), 4),
+            "precision_at_threshold": round(prec, 4),
+            "recall_at_threshold": round(rec, 4),
             "f1_at_threshold": round(f1, 4),
+            "target_precision": target_precision,
             "balanced_accuracy_at_threshold": round(float(bal), 4),
             "positives": int(y[te].sum()), "n": int(len(te)),
         }

@@ -19,21 +19,21 @@ import math
 import numpy as np
 
 from .records import Claim, Judgement, Signal
-from .signals import SIGNAL_NAMES, compare_facts, facts
+from .signals import SIGNAL_NAMES, compare_facts, facts, overlap
 
-FEATURES = ("pc_max", "pc_min", "pe_max", "pe_min", "pn_max", "sim",
+FEATURES = ("pc_max", "pc_min", "pe_max", "pe_min", "pn_max", "sim", "overlap",
             "entity_mismatch", "number_mismatch", "date_mismatch", "negation_mismatch",
-            "entity_x_pe", "negation_x_sim", "any_signal_x_sim")
+            "entity_x_pe", "negation_x_sim", "any_signal_x_overlap", "pc_x_overlap")
 
 
-def feature_vector(p_ab, p_ba, sim: float, signals: tuple[Signal, ...]) -> list[float]:
+def feature_vector(p_ab, p_ba, sim: float, signals: tuple[Signal, ...], overlap: float) -> list[float]:
     fired = {s.name for s in signals}
     pe = (float(p_ab[0]), float(p_ba[0]))
     pn = (float(p_ab[1]), float(p_ba[1]))
     pc = (float(p_ab[2]), float(p_ba[2]))
     flags = [1.0 if n in fired else 0.0 for n in SIGNAL_NAMES]
-    return [max(pc), min(pc), max(pe), min(pe), max(pn), sim, *flags,
-            flags[0] * max(pe), flags[3] * sim, (1.0 if fired else 0.0) * sim]
+    return [max(pc), min(pc), max(pe), min(pe), max(pn), sim, overlap, *flags,
+            flags[0] * max(pe), flags[3] * sim, (1.0 if fired else 0.0) * overlap, max(pc) * overlap]
 
 
 def _logistic(weights: dict, x: list[float]) -> float:
@@ -65,7 +65,7 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
     for k, (i, j, sim) in enumerate(pairs):
         p_ab, p_ba = probs[2 * k], probs[2 * k + 1]
         sig = compare_facts(fx[i], fx[j])
-        x = feature_vector(p_ab, p_ba, sim, sig)
+        x = feature_vector(p_ab, p_ba, sim, sig, overlap(fx[i], fx[j]))
         pc, pe = combine(config.combiner, x)
         a, b = claims[i], claims[j]
         if b.role == "article" and a.role == "reference":  # article side first

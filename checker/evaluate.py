@@ -143,7 +143,7 @@ class Harness:
     def claimdiff_w(self):
         from .compare import combine, feature_vector
         from .embed import embed
-        from .signals import compare_facts, facts
+        from .signals import compare_facts, facts, overlap
 
         data = json.load(open(self.dir / "claimdiff/ClaimDiff-W/ClaimDiff-weak-train.json"))["data"]
         rows = self._cut(data)
@@ -154,7 +154,8 @@ class Harness:
         fa = [facts(d) for d in self.v.nlp.pipe(a)]
         fb = [facts(d) for d in self.v.nlp.pipe(b)]
         scores = [combine(self.v.config.combiner, feature_vector(probs[2 * k], probs[2 * k + 1], float(va[k] @ vb[k]),
-                                                                 compare_facts(fa[k], fb[k])))[0] for k in range(len(rows))]
+                                                                 compare_facts(fa[k], fb[k]), overlap(fa[k], fb[k])))[0]
+                  for k in range(len(rows))]
         dt = time.perf_counter() - t0
         y = [int(r["relation"]) for r in rows]
         return {"roc_auc": _auc(y, scores), "balanced_accuracy": _bacc(y, scores, self.t_contra),

@@ -123,15 +123,25 @@ class Result:
     def cluster_of(self, claim_id: str) -> int | None:
         return self._cluster_of.get(claim_id)
 
+    def _best_per_sentence_pair(self, found: list[Judgement], key) -> list[Judgement]:
+        """One finding per pair of sentences: the strongest of its claim pairs."""
+        best: dict[tuple[str, str], Judgement] = {}
+        for j in sorted(found, key=lambda j: (-key(j), j.a, j.b)):
+            k = (self._claims[j.a].sentence.id, self._claims[j.b].sentence.id)
+            best.setdefault(k, j)
+        return sorted(best.values(), key=lambda j: (-key(j), j.a, j.b))
+
     def contradictions(self, threshold: float | None = None) -> list[Judgement]:
+        """Contradicting claim pairs at ``threshold`` (default: calibrated), strongest
+        first, one per pair of sentences."""
         t = self.thresholds["contradiction"] if threshold is None else threshold
         found = [j for j in self.judgements if j.contradiction >= t and j.label == "contradiction"]
-        return sorted(found, key=lambda j: (-j.contradiction, j.a, j.b))
+        return self._best_per_sentence_pair(found, lambda j: j.contradiction)
 
     def corroborations(self, threshold: float | None = None) -> list[Judgement]:
         t = self.thresholds["corroboration"] if threshold is None else threshold
         found = [j for j in self.judgements if j.corroboration >= t and j.label == "corroboration"]
-        return sorted(found, key=lambda j: (-j.corroboration, j.a, j.b))
+        return self._best_per_sentence_pair(found, lambda j: j.corroboration)
 
 
 def to_dict(obj: Any) -> dict:

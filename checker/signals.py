@@ -21,6 +21,8 @@ NEGATIONS = {"not", "n't", "no", "never", "nobody", "nothing", "none", "neither"
 NEG_VERBS = {"deny", "refuse", "reject", "fail"}
 MONTHS = ("january february march april may june july august september october november december").split()
 WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
+GENERIC = {"say", "tell", "be", "have", "do", "also", "report", "add", "state"}
 STOP = {"the", "of", "a", "an", "and", "'s", "’s", "for", "on", "in"}
 WORDNUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
            "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100,
@@ -37,6 +39,7 @@ class ClaimFacts:
     months: frozenset
     weekdays: frozenset
     negated: bool
+    content: frozenset = frozenset()  # content-word lemmas (nouns, proper nouns, verbs, adjectives, numbers)
 
 
 def _norm(s: str) -> str:
@@ -76,8 +79,17 @@ def facts(doc) -> ClaimFacts:
             months |= {m for m in MONTHS if re.search(rf"\b{m}\b", low)}
             weekdays |= {d for d in WEEKDAYS if d in low}
     negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS or t.lemma_ in NEG_VERBS for t in doc)
+    content = frozenset(t.lemma_.lower() for t in doc
+                        if t.pos_ in CONTENT_POS and not t.is_stop and t.lemma_.lower() not in GENERIC)
     return ClaimFacts(doc.text, names, frozenset(numbers), frozenset(years), frozenset(months),
-                      frozenset(weekdays), negated)
+                      frozenset(weekdays), negated, content)
+
+
+def overlap(a: ClaimFacts, b: ClaimFacts) -> float:
+    """Share of the shorter claim's content words found in the other (0..1)."""
+    if not a.content or not b.content:
+        return 0.0
+    return len(a.content & b.content) / min(len(a.content), len(b.content))
 
 
 def _name_matches(name: str, other_text: str, other_names: list[str]) -> bool:

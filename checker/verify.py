@@ -22,7 +22,7 @@ import numpy as np
 
 from .compare import combine, feature_vector
 from .config import Config
-from .signals import compare_facts, facts
+from .signals import compare_facts, facts, overlap
 
 
 @dataclass(frozen=True)
@@ -171,15 +171,17 @@ class Verifier:
                 e_best = int(np.argmax(p[:, 0]))
                 c_best = int(np.argmax(p[:, 2]))
                 support = float(p[e_best, 0])
-                sig, sim = (), float(sim_w[ci, top[ci][c_best]])
+                sig, sim, ov = (), float(sim_w[ci, top[ci][c_best]]), 0.0
                 best_sent = None
                 if sim_s.shape[1]:
                     si = int(np.argmax(sim_s[ci]))
                     best_sent = sents[si]
-                    sig = compare_facts(cfacts[ci], facts(self.nlp(best_sent.text)))
+                    sfacts = facts(self.nlp(best_sent.text))
+                    sig = compare_facts(cfacts[ci], sfacts)
+                    ov = overlap(cfacts[ci], sfacts)
                     sim = float(sim_s[ci, si])
                 # one direction only (window -> claim): reuse it for both slots of the combiner
-                x = feature_vector(p[c_best], p[c_best], sim, sig)
+                x = feature_vector(p[c_best], p[c_best], sim, sig, ov)
                 pc, _ = combine(self.config.combiner, x)
                 pc = max(pc, float(p[c_best, 2])) if not self.config.combiner else pc
                 t = self.config.thresholds

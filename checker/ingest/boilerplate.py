@@ -49,6 +49,11 @@ def is_paragraph(line: str) -> bool:
     return words(line) >= 12 and bool(END_PUNCT.search(line))
 
 
+def furniture(line: str) -> str | None:
+    """The reason a line is page furniture, or None."""
+    return next((why for why, rx in FURNITURE_RX if rx.search(line)), None)
+
+
 def classify_lines(lines: list[str]) -> list[str | None]:
     """Return, per line, None to keep it or the reason it is boilerplate."""
     out: list[str | None] = []
@@ -61,16 +66,13 @@ def classify_lines(lines: list[str]) -> list[str | None]:
                 mode = None
             continue
         bare = BULLET.sub("", line).strip()
-        if mode == "ticker":
-            out.append("ticker")
-            continue
-        if TICKER_HEADERS.match(bare):
+        if mode == "ticker" or TICKER_HEADERS.match(bare):
             mode = "ticker"
             out.append("ticker")
             continue
+        why = furniture(bare)
         if mode == "list":
-            furn = next((why for why, rx in FURNITURE_RX if rx.search(bare)), None)
-            if is_paragraph(bare) and not furn:
+            if is_paragraph(bare) and not why:
                 mode = None
             else:
                 out.append("link-list")
@@ -79,7 +81,6 @@ def classify_lines(lines: list[str]) -> list[str | None]:
             mode = "list"
             out.append("link-list")
             continue
-        why = next((why for why, rx in FURNITURE_RX if rx.search(bare)), None)
         if why:
             out.append(why)
             continue
