@@ -11,7 +11,8 @@ model never saw in training:
   embedding (neutral: related but not the same fact — the situation of most
   cross-article candidate pairs).
 
-For each pair it computes the same features the pipeline uses (NLI both
+Only pairs that pass the pipeline's alignment gate are kept (the pipeline judges
+nothing else). For each pair it computes the same features the pipeline uses (NLI both
 directions, embedding similarity, signals), fits two logistic regressions
 (P(contradiction), P(corroboration)) on 70% of the pairs, and on the other 30%
 reports ROC AUC / Brier score / expected calibration error and picks each
@@ -122,9 +123,9 @@ def build_dev_set(data: Path, seed: int = 0, n_snli: int = 1200, n_synth: int = 
     neigh = []
     for i in range(len(sents)):
         j = int(np.argmax(sims[i]))
-        if 0.35 <= sims[i, j] < 0.9:
+        if 0.3 <= sims[i, j] < 0.9:
             neigh.append((sents[i], sents[j], "neutral", "qnli_neighbour_neutral"))
-        if len(neigh) >= n_synth:
+        if len(neigh) >= 2 * n_synth:
             break
     pairs += neigh
     return pairs
@@ -167,24 +168,33 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
     from .claims import load_nlp
-    from .compare import FEATURES, feature_vector
+    from .compare import FEATURES, both_neutral, combine, feature_vector
+    from .signals import SIGNAL_NAMES
     from .embed import embed, load_embedder
     from .nli import load_nli
-    from .signals import compare_facts, facts, overlap
+    from .compare import align_gate
+    from .signals import aligned, compare_facts, facts, overlap
 
     cfg = Config()
     nlp, embedder, nli = load_nlp(), load_embedder(), load_nli(max_length=cfg.nli_max_length)
     say("building the dev set")
     pairs = build_dev_set(data, seed, nlp=nlp, embedder=embedder)
-    say(f"{len(pairs)} dev pairs; computing features (NLI both directions)")
     a_txt = [p[0] for p in pairs]
     b_txt = [p[1] for p in pairs]
     va, vb = embed(a_txt, embedder), embed(b_txt, embedder)
     sims = (va * vb).sum(1)
-    probs = nli.predict([x for p in pairs for x in ((p[0], p[1]), (p[1], p[0]))], batch_size=cfg.nli_batch_size)
     fa = [facts(d) for d in nlp.pipe(a_txt, batch_size=128)]
     fb = [facts(d) for d in nlp.pipe(b_txt, batch_size=128)]
-    X = np.array([feature_vector(probs[2 * k], probs[2 * k + 1], float(sims[k]), compare_facts(fa[k], fb[k]),
+    # the pipeline only judges aligned pairs: calibrate on the same population
+    gate = align_gate(cfg)
+    keep = [k for k in range(len(pairs)) if aligned(fa[k], fb[k], float(sims[k]), **gate)]
+    n_all = len(pairs)
+    pairs, sims = [pairs[k] for k in keep], sims[keep]
+    fa, fb = [fa[k] for k in keep], [fb[k] for k in keep]
+    say(f"{len(pairs)} of {n_all} dev pairs are aligned; computing features (NLI both directions)")
+    probs = nli.predict([x for p in pairs for x in ((p[0], p[1]), (p[1], p[0]))], batch_size=cfg.nli_batch_size)
+    sigs = [compare_facts(fa[k], fb[k]) for k in range(len(pairs))]
+    X = np.array([feature_vector(probs[2 * k], probs[2 * k + 1], float(sims[k]), sigs[k],
                                  overlap(fa[k], fb[k])) for k in range(len(pairs))])
     y_c = np.array([p[2] == "contradiction" for p in pairs], dtype=int)
     y_e = np.array([p[2] == "entailment" for p in pairs], dtype=int)
@@ -192,14 +202,26 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     cut = int(0.7 * len(pairs))
     tr, te = idx[:cut], idx[cut:]
     result = {"features": list(FEATURES), "thresholds": {}, "dev": {}, "model": {}}
-    for name, y, raw_col in (("contradiction", y_c, 0), ("corroboration", y_e, 2)):
+    for name, y in (("contradiction", y_c), ("corroboration", y_e)):
         lr = LogisticRegression(C=1.0, max_iter=2000).fit(X[tr], y[tr])
-        p = lr.predict_proba(X[te])[:, 1]
+        result[name] = {"coef": [round(float(c), 6) for c in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 6)}
+    # precision of each signal on the fit split (Laplace-smoothed)
+    neutral = [both_neutral(probs[2 * k], probs[2 * k + 1]) for k in range(len(pairs))]
+    rates: dict[str, dict] = {"nli_neutral": {}, "nli_not_neutral": {}}
+    for stratum, want in (("nli_neutral", True), ("nli_not_neutral", False)):
+        for sname in SIGNAL_NAMES:
+            fired = [k for k in tr if neutral[k] == want and any(s.name == sname for s in sigs[k])]
+            if len(fired) >= 20:  # too few examples: no override in this stratum
+                rates[stratum][sname] = {"rate": round((float(y_c[fired].sum()) + 1) / (len(fired) + 2), 4),
+                                         "n": len(fired)}
+    result["signal_rates"] = rates
+    scored = np.array([combine(result, list(X[k]), sigs[k], neutral[k]) for k in te])
+    for name, y, raw_col in (("contradiction", y_c, 0), ("corroboration", y_e, 2)):
+        p = scored[:, 0 if name == "contradiction" else 1]
         raw = X[te, raw_col]
         t, prec, rec, f1 = _best_threshold(p, y[te], target_precision)
         pred = p >= t
         bal = 0.5 * (pred[y[te] == 1].mean() + (~pred[y[te] == 0]).mean())
-        result[name] = {"coef": [round(float(c), 6) for c in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 6)}
         result["thresholds"][name] = t
         result["dev"][name] = {
             "roc_auc": round(float(roc_auc_score(y[te], p)), 4),
@@ -217,7 +239,8 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     by_src: dict[str, int] = {}
     for p in pairs:
         by_src[p[3]] = by_src.get(p[3], 0) + 1
-    result["dev"]["sources"] = dict(sorted(by_src.items()))
+    result["dev"]["sources_aligned"] = dict(sorted(by_src.items()))
+    result["dev"]["aligned_of_all"] = [len(pairs), n_all]
     result["dev"]["split"] = {"fit": len(tr), "held_out": len(te), "seed": seed}
     weights = nli_model_dir() / "model.safetensors"
     result["model"] = {"nli": nli_model_dir().name, "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()}

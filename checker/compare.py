@@ -7,7 +7,9 @@ Meaning of the two scores on a :class:`~checker.records.Judgement`:
   true (as judged by annotators of NLI data: "contradiction" in either direction);
 * ``corroboration`` — estimated probability that one claim states (entails) the other.
 
-Both come from logistic regressions over the NLI probabilities, the embedding
+Only *aligned* pairs (claims about the same fact: shared content words, or
+near-paraphrases) are judged, so both are conditional on alignment. Both come from
+logistic regressions over the NLI probabilities, the embedding
 similarity and the signal flags, fit on held-out dev data by ``checker calibrate``
 (weights in ``checker/calibration.json``).
 """
@@ -19,7 +21,7 @@ import math
 import numpy as np
 
 from .records import Claim, Judgement, Signal
-from .signals import SIGNAL_NAMES, compare_facts, facts, overlap
+from .signals import SIGNAL_NAMES, aligned, compare_facts, facts, overlap
 
 FEATURES = ("pc_max", "pc_min", "pe_max", "pe_min", "pn_max", "sim", "overlap",
             "entity_mismatch", "number_mismatch", "date_mismatch", "negation_mismatch",
@@ -36,26 +38,57 @@ def feature_vector(p_ab, p_ba, sim: float, signals: tuple[Signal, ...], overlap:
             flags[0] * max(pe), flags[3] * sim, (1.0 if fired else 0.0) * overlap, max(pc) * overlap]
 
 
+def both_neutral(p_ab, p_ba) -> bool:
+    """NLI's most likely label is "neutral" in both directions."""
+    return int(np.argmax(p_ab)) == 1 and int(np.argmax(p_ba)) == 1
+
+
 def _logistic(weights: dict, x: list[float]) -> float:
     z = weights["intercept"] + sum(w * v for w, v in zip(weights["coef"], x))
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def combine(combiner: dict, x: list[float]) -> tuple[float, float]:
-    """(P(contradiction), P(corroboration)). Without a calibration file, fall back to
-    the raw NLI probabilities (max over both directions)."""
-    if combiner and combiner.get("features") == list(FEATURES):
-        return _logistic(combiner["contradiction"], x), _logistic(combiner["corroboration"], x)
-    return x[0], x[2]
+def combine(combiner: dict, x: list[float], signals: tuple[Signal, ...] = (), neutral: bool = False) -> tuple[float, float]:
+    """(P(contradiction), P(corroboration)).
+
+    The logistic regression gives both. A fired mismatch signal raises P(contradiction)
+    to at least that signal's measured precision on aligned dev pairs in the same NLI
+    stratum (``signal_rates``: P(contradiction | aligned, signal fired, NLI neutral in
+    both directions or not), from ``checker calibrate``) — small NLI models miss entity swaps that the signals catch — and a pair
+    is never more likely a corroboration than 1 - P(contradiction).
+    Without a calibration file, fall back to the raw NLI probabilities (max over both
+    directions)."""
+    if not (combiner and combiner.get("features") == list(FEATURES)):
+        return x[0], x[2]
+    pc = _logistic(combiner["contradiction"], x)
+    pe = _logistic(combiner["corroboration"], x)
+    stratum = "nli_neutral" if neutral else "nli_not_neutral"
+    rates = combiner.get("signal_rates", {}).get(stratum, {})
+    fired = [rates[s.name]["rate"] for s in signals if s.name in rates]
+    if fired:
+        pc = max(pc, max(fired))
+    return pc, min(pe, 1.0 - pc)
+
+
+def align_gate(config):
+    return dict(min_overlap=config.align_min_overlap, min_shared=config.align_min_shared,
+                paraphrase_sim=config.align_paraphrase_sim)
 
 
 def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, config,
-          progress=None) -> list[Judgement]:
+          progress=None, say=None) -> list[Judgement]:
+    """Judge the aligned candidate pairs (see :func:`checker.signals.aligned`)."""
     if not pairs:
         return []
     used = sorted({i for i, _, _ in pairs} | {j for _, j, _ in pairs})
     docs = dict(zip(used, nlp.pipe([claims[i].text for i in used], batch_size=64)))
     fx = {i: facts(d) for i, d in docs.items()}
+    gate = align_gate(config)
+    pairs = [(i, j, s) for i, j, s in pairs if aligned(fx[i], fx[j], s, **gate)]
+    if say:
+        say(f"{len(pairs)} aligned pairs (same fact) go to NLI, {2 * len(pairs)} directed")
+    if not pairs:
+        return []
     nli_in = []
     for i, j, _ in pairs:
         nli_in.append((claims[i].text, claims[j].text))
@@ -66,7 +99,7 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
         p_ab, p_ba = probs[2 * k], probs[2 * k + 1]
         sig = compare_facts(fx[i], fx[j])
         x = feature_vector(p_ab, p_ba, sim, sig, overlap(fx[i], fx[j]))
-        pc, pe = combine(config.combiner, x)
+        pc, pe = combine(config.combiner, x, sig, both_neutral(p_ab, p_ba))
         a, b = claims[i], claims[j]
         if b.role == "article" and a.role == "reference":  # article side first
             a, b, p_ab, p_ba = b, a, p_ba, p_ab

@@ -67,7 +67,11 @@ class Config:
     max_pairs_per_claim: int = 8
     # article claim vs reference statement: compared when cosine >= this (claims that
     # share nothing with a statement cannot be checked against it)
-    reference_min_similarity: float = 0.3
+    reference_min_similarity: float = 0.2
+    # alignment gate: only pairs about the same fact are judged (see signals.aligned)
+    align_min_overlap: float = 0.6
+    align_min_shared: int = 2
+    align_paraphrase_sim: float = 0.85
     nli_batch_size: int = 32
     nli_max_length: int = 256
     # decision thresholds on calibrated probabilities (from calibration.json)
@@ -83,7 +87,8 @@ class Config:
         cfg = cls()
         if cal:
             cfg = replace(cfg, thresholds=dict(cal.get("thresholds", cfg.thresholds)),
-                          combiner=dict(cal.get("combiner", {})))
+                          combiner={k: cal[k] for k in ("features", "contradiction", "corroboration", "signal_rates")
+                                    if k in cal})
         return replace(cfg, **overrides) if overrides else cfg
 
 

@@ -141,7 +141,7 @@ class Harness:
         return self._anli("R3")
 
     def claimdiff_w(self):
-        from .compare import combine, feature_vector
+        from .compare import both_neutral, combine, feature_vector
         from .embed import embed
         from .signals import compare_facts, facts, overlap
 
@@ -153,9 +153,11 @@ class Harness:
         probs = self.v.nli.predict([x for r in rows for x in ((r["claim_a"], r["claim_b"]), (r["claim_b"], r["claim_a"]))])
         fa = [facts(d) for d in self.v.nlp.pipe(a)]
         fb = [facts(d) for d in self.v.nlp.pipe(b)]
-        scores = [combine(self.v.config.combiner, feature_vector(probs[2 * k], probs[2 * k + 1], float(va[k] @ vb[k]),
-                                                                 compare_facts(fa[k], fb[k]), overlap(fa[k], fb[k])))[0]
-                  for k in range(len(rows))]
+        scores = []
+        for k in range(len(rows)):
+            sig = compare_facts(fa[k], fb[k])
+            x = feature_vector(probs[2 * k], probs[2 * k + 1], float(va[k] @ vb[k]), sig, overlap(fa[k], fb[k]))
+            scores.append(combine(self.v.config.combiner, x, sig, both_neutral(probs[2 * k], probs[2 * k + 1]))[0])
         dt = time.perf_counter() - t0
         y = [int(r["relation"]) for r in rows]
         return {"roc_auc": _auc(y, scores), "balanced_accuracy": _bacc(y, scores, self.t_contra),

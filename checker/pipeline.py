@@ -89,8 +89,8 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
         pairs.sort()
         say(f"{len(clusters)} clusters, {len(pairs)} cross-source candidate pairs")
     with timed("compare"):
-        say(f"NLI on {2 * len(pairs)} directed pairs")
-        judgements = judge(claims, pairs, nli, nlp, config, progress=say.counter(2 * len(pairs), "NLI"))
+        judgements = judge(claims, pairs, nli, nlp, config, progress=None, say=say)
+        say(f"NLI done on {len(judgements)} pairs")
     res = Result(documents=docs, sentences=sentences, claims=claims, clusters=clusters,
                  judgements=judgements, thresholds=dict(config.thresholds), problems=problems,
                  timings=timings, embeddings=vecs)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from .records import Signal
 
 NAME_TYPES = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT")
+PLACE_LIKE = ("GPE", "NORP", "LOC")
 NUMBER_TYPES = ("CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL")
 NEGATIONS = {"not", "n't", "no", "never", "nobody", "nothing", "none", "neither", "nor", "without"}
 NEG_VERBS = {"deny", "refuse", "reject", "fail"}
@@ -85,6 +87,16 @@ def facts(doc) -> ClaimFacts:
                       frozenset(weekdays), negated, content)
 
 
+def aligned(a: ClaimFacts, b: ClaimFacts, sim: float, min_overlap: float = 0.6, min_shared: int = 2,
+            paraphrase_sim: float = 0.85) -> bool:
+    """Do two claims talk about the same fact? They share at least ``min_shared`` content
+    words making up ``min_overlap`` of the shorter claim's content words, or they are
+    near-paraphrases (cosine >= ``paraphrase_sim``). Only aligned pairs are judged."""
+    if sim >= paraphrase_sim:
+        return True
+    return len(a.content & b.content) >= min_shared and overlap(a, b) >= min_overlap
+
+
 def overlap(a: ClaimFacts, b: ClaimFacts) -> float:
     """Share of the shorter claim's content words found in the other (0..1)."""
     if not a.content or not b.content:
@@ -92,22 +104,46 @@ def overlap(a: ClaimFacts, b: ClaimFacts) -> float:
     return len(a.content & b.content) / min(len(a.content), len(b.content))
 
 
+def _same_name(a: str, b: str) -> bool:
+    """Same entity under another spelling: "Putin" ~ "Vladimir Putin", "ICC" ~
+    "International Criminal Court", "Sergei Lavrov" ~ "Sergey Lavrov", "Russia" ~ "Russian"."""
+    na, nb = _norm(a), _norm(b)
+    if not na or not nb:
+        return True
+    ta, tb = set(na.split()), set(nb.split())
+    if ta <= tb or tb <= ta:
+        return True
+    acr_a, acr_b = _acronym(a), _acronym(b)
+    if (len(acr_a) >= 2 and acr_a == b.replace(".", "")) or (len(acr_b) >= 2 and acr_b == a.replace(".", "")):
+        return True
+    la, lb = na.split()[-1], nb.split()[-1]
+    if len(ta) > 1 and len(tb) > 1 and la == lb:  # same surname
+        return True
+    if SequenceMatcher(None, na, nb).ratio() >= 0.85:  # transliteration, typo
+        return True
+    if len(ta) == 1 and len(tb) == 1:  # demonyms: Russia ~ Russian, China ~ Chinese
+        k = 0
+        while k < min(len(na), len(nb)) and na[k] == nb[k]:
+            k += 1
+        if k >= 4 and k >= min(len(na), len(nb)) - 2:
+            return True
+    return False
+
+
 def _name_matches(name: str, other_text: str, other_names: list[str]) -> bool:
     n = _norm(name)
-    if not n:
+    if not n or re.search(rf"\b{re.escape(n)}\b", _norm(other_text)):
         return True
-    ot = _norm(other_text)
-    if re.search(rf"\b{re.escape(n)}\b", ot):
-        return True
-    toks = set(n.split())
-    for o in other_names:
-        on = _norm(o)
-        ot_toks = set(on.split())
-        if toks <= ot_toks or ot_toks <= toks:  # "Putin" ~ "Vladimir Putin"
-            return True
-        if _acronym(name) and (_acronym(name) == o.replace(".", "") or _acronym(o) == name.replace(".", "")):
-            return True  # "ICC" ~ "International Criminal Court"
-    return False
+    return any(_same_name(name, o) for o in other_names)
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """Collapse spellings of one entity ("ICC", "the International Criminal Court")."""
+    out: list[str] = []
+    for n in names:
+        if not any(_same_name(n, o) for o in out):
+            out.append(n)
+    return out
 
 
 def compare_facts(a: ClaimFacts, b: ClaimFacts) -> tuple[Signal, ...]:
@@ -116,9 +152,14 @@ def compare_facts(a: ClaimFacts, b: ClaimFacts) -> tuple[Signal, ...]:
         na, nb = a.names.get(typ, []), b.names.get(typ, [])
         if not na or not nb:
             continue
-        only_a = [x for x in na if not _name_matches(x, b.text, nb)]
-        only_b = [x for x in nb if not _name_matches(x, a.text, na)]
-        if only_a and only_b:
+        pool_b = nb + [x for t in PLACE_LIKE if t != typ and typ in PLACE_LIKE for x in b.names.get(t, [])]
+        pool_a = na + [x for t in PLACE_LIKE if t != typ and typ in PLACE_LIKE for x in a.names.get(t, [])]
+        only_a = [x for x in na if not _name_matches(x, b.text, pool_b)]
+        only_b = [x for x in nb if not _name_matches(x, a.text, pool_a)]
+        only_a, only_b = _distinct(only_a), _distinct(only_b)
+        # a swap: exactly one name of this kind on each side that the other side lacks
+        # (more than one is extra information, not a swap)
+        if len(only_a) == 1 and len(only_b) == 1:
             out.append(Signal("entity_mismatch", f"{typ}: {only_a[0]!r} vs {only_b[0]!r}"))
             break
     if a.numbers and b.numbers and not (a.numbers & b.numbers):

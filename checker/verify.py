@@ -182,7 +182,7 @@ class Verifier:
                     sim = float(sim_s[ci, si])
                 # one direction only (window -> claim): reuse it for both slots of the combiner
                 x = feature_vector(p[c_best], p[c_best], sim, sig, ov)
-                pc, _ = combine(self.config.combiner, x)
+                pc, _ = combine(self.config.combiner, x, sig, int(np.argmax(p[c_best])) == 1)
                 pc = max(pc, float(p[c_best, 2])) if not self.config.combiner else pc
                 t = self.config.thresholds
                 if support >= t["corroboration"] and support >= pc:
