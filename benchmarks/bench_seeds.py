@@ -10,6 +10,14 @@ claim pair (no clustering / neighbour search).
 
 from __future__ import annotations
 
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))  # run from a checkout
+
+
+
 import argparse
 import json
 import subprocess

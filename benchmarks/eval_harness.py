@@ -4,6 +4,12 @@
     python benchmarks/eval_harness.py --limit 50 --sets summeval anli_r1 --json out.json
 """
 
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))  # run from a checkout
+
+
 import argparse
 import json
 import sys

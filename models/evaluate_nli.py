@@ -6,6 +6,14 @@ ANLI dev R1-R3 (none of them seen in training). Writes models/<model>/eval.json.
 
 from __future__ import annotations
 
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))  # run from a checkout
+
+
+
 import argparse
 import csv
 import json

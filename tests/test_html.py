@@ -64,7 +64,7 @@ def test_report_in_real_browser(seeds_result, injected_result, gold, tmp_path):
         visible = [{"a": _side(c, 0), "b": _side(c, 1)} for c in cards]
         for g in gold["must_flag"]:
             assert found(visible, g), f"{g['id']} not visible in the browser"
-        marks = drv.find_elements(By.CSS_SELECTOR, "mark.contradicted")
+        marks = drv.find_elements(By.CSS_SELECTOR, ".art mark.contradicted")
         assert marks and marks[0].get_attribute("title")  # hover text with the other side
         drv.save_screenshot(str(tmp_path / "seeds_report.png"))
 
