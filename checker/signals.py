@@ -42,6 +42,7 @@ class ClaimFacts:
     weekdays: frozenset
     negated: bool
     content: frozenset = frozenset()  # content-word lemmas (nouns, proper nouns, verbs, adjectives, numbers)
+    slots: dict = None  # entity text -> lemma of the word it depends on (its "slot")
 
 
 def _norm(s: str) -> str:
@@ -66,13 +67,27 @@ def _num_values(text: str) -> set:
     return vals
 
 
+CLIMB = {"pobj", "prep", "agent", "poss", "compound", "case", "appos", "conj", "cc"}
+
+
+def slot(span) -> str:
+    """The word an entity mention fills a slot of: "issued by the ICC" and "the ICC issued"
+    both give "issue"; "Russia's minister met" gives "meet", "China's minister is" gives "be"."""
+    t = span.root
+    while t.dep_ in CLIMB and t.head != t:
+        t = t.head
+    return (t.head if t.head != t and t.dep_ not in ("ROOT",) else t).lemma_.lower()
+
+
 def facts(doc) -> ClaimFacts:
     """Extract comparable facts from a spaCy Doc of one claim."""
     names: dict[str, list[str]] = {}
+    slots: dict[str, str] = {}
     numbers, years, months, weekdays = set(), set(), set(), set()
     for e in doc.ents:
         if e.label_ in NAME_TYPES:
             names.setdefault(e.label_, []).append(e.text)
+            slots.setdefault(e.text, slot(e))
         elif e.label_ in NUMBER_TYPES:
             numbers |= _num_values(e.text)
         elif e.label_ in ("DATE", "TIME"):
@@ -84,7 +99,7 @@ def facts(doc) -> ClaimFacts:
     content = frozenset(t.lemma_.lower() for t in doc
                         if t.pos_ in CONTENT_POS and not t.is_stop and t.lemma_.lower() not in GENERIC)
     return ClaimFacts(doc.text, names, frozenset(numbers), frozenset(years), frozenset(months),
-                      frozenset(weekdays), negated, content)
+                      frozenset(weekdays), negated, content, slots)
 
 
 def aligned(a: ClaimFacts, b: ClaimFacts, sim: float, min_overlap: float = 0.6, min_shared: int = 2,
@@ -158,8 +173,9 @@ def compare_facts(a: ClaimFacts, b: ClaimFacts) -> tuple[Signal, ...]:
         only_b = [x for x in nb if not _name_matches(x, a.text, pool_a)]
         only_a, only_b = _distinct(only_a), _distinct(only_b)
         # a swap: exactly one name of this kind on each side that the other side lacks
-        # (more than one is extra information, not a swap)
-        if len(only_a) == 1 and len(only_b) == 1:
+        # (more than one is extra information, not a swap), filling the same slot
+        same_slot = (a.slots or {}).get(only_a[0] if only_a else "", "?") == (b.slots or {}).get(only_b[0] if only_b else "", "!")
+        if len(only_a) == 1 and len(only_b) == 1 and same_slot:
             out.append(Signal("entity_mismatch", f"{typ}: {only_a[0]!r} vs {only_b[0]!r}"))
             break
     if a.numbers and b.numbers and not (a.numbers & b.numbers):

@@ -19,3 +19,15 @@ def test_numbers_dates_negation(nlp):
     assert "date_mismatch" in fired(nlp, "Lavrov arrived in Beijing on Monday.", "Lavrov arrived in Beijing on Tuesday.")
     assert "negation_mismatch" in fired(nlp, "China sends weapons to Russia.", "China does not send weapons to Russia.")
     assert fired(nlp, "China sends weapons to Russia.", "China sends weapons to Russia.") == set()
+
+
+def test_entity_swap_needs_same_slot(nlp):
+    # the two countries belong to different people: not a swap
+    assert "entity_mismatch" not in fired(nlp, "Wang Yi met with Russia's Foreign Minister Sergei Lavrov on Monday.",
+                                          "Wang Yi is China's Minister of Foreign Affairs.")
+    assert "entity_mismatch" in fired(nlp, "The summit took place in Geneva.", "The summit took place in Vienna.")
+
+
+def test_transliterations_and_demonyms_match(nlp):
+    assert "entity_mismatch" not in fired(nlp, "Sergei Lavrov met Wang Yi in Beijing.", "Sergey Lavrov met Wang Yi in Beijing.")
+    assert "entity_mismatch" not in fired(nlp, "The Russian minister arrived in Beijing.", "The minister of Russia arrived in Beijing.")
