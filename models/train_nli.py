@@ -63,49 +63,31 @@ def _label(raw: str) -> int | None:
     return None
 
 
-def load_sources(data: Path, rng: random.Random, snli_n: int, breaking_n: int):
-    """Return {source_name: [(premise, hypothesis, label_id), ...]}."""
-    out: dict[str, list] = {}
+def _labelled(rows):
+    """Keep (premise, hypothesis, label id) for rows whose label is known."""
+    return [(p, h, _label(lab)) for p, h, lab in rows if _label(lab) is not None]
 
-    rows = []
-    with open(data / "snli/snli_1.0_train_subset.jsonl", encoding="utf-8") as fh:
+
+def _jsonl(path: Path):
+    with open(path, encoding="utf-8") as fh:
         for line in fh:
             r = json.loads(line)
-            lab = _label(r["gold_label"])
-            if lab is not None:
-                rows.append((r["sentence1"], r["sentence2"], lab))
+            yield r["sentence1"], r["sentence2"], r["gold_label"]
+
+
+def load_sources(data: Path, rng: random.Random, snli_n: int, breaking_n: int):
+    """Return {source_name: [(premise, hypothesis, label_id), ...]} (same order and
+    sampling as the shipped model's run: SNLI is shuffled before Breaking-NLI)."""
+    out: dict[str, list] = {}
+    rows = _labelled(_jsonl(data / "snli/snli_1.0_train_subset.jsonl"))
     rng.shuffle(rows)
     out["snli_train_subset"] = rows[:snli_n]
-
-    out["mnli_dev_matched"] = [
-        (p, h, _label(lab))
-        for p, h, lab in _csv(data / "mnli/multinli_1.0_dev_matched.csv", "sentence1", "sentence2")
-        if _label(lab) is not None
-    ]
-    out["commitment_bank_train"] = [
-        (p, h, _label(lab))
-        for p, h, lab in _csv(data / "nli_datasets/commitment_bank/train.csv")
-        if _label(lab) is not None
-    ]
-    out["rte_train(2-way)"] = [
-        (p, h, _label(lab))
-        for p, h, lab in _csv(data / "nli_datasets/rte/train.csv")
-        if _label(lab) is not None
-    ]
-    out["cad_all_combined_train"] = [
-        (p, h, _label(lab))
-        for p, h, lab in _csv(
-            data / "cad/all_combined/train.tsv", "sentence1", "sentence2", "gold_label", "\t"
-        )
-        if _label(lab) is not None
-    ]
-    rows = []
-    with open(data / "breaking_nli/data/dataset.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            lab = _label(r["gold_label"])
-            if lab is not None:
-                rows.append((r["sentence1"], r["sentence2"], lab))
+    out["mnli_dev_matched"] = _labelled(_csv(data / "mnli/multinli_1.0_dev_matched.csv", "sentence1", "sentence2"))
+    out["commitment_bank_train"] = _labelled(_csv(data / "nli_datasets/commitment_bank/train.csv"))
+    out["rte_train(2-way)"] = _labelled(_csv(data / "nli_datasets/rte/train.csv"))
+    out["cad_all_combined_train"] = _labelled(
+        _csv(data / "cad/all_combined/train.tsv", "sentence1", "sentence2", "gold_label", "\t"))
+    rows = _labelled(_jsonl(data / "breaking_nli/data/dataset.jsonl"))
     rng.shuffle(rows)
     out["breaking_nli_half"] = rows[:breaking_n]
     return out
