@@ -49,3 +49,10 @@ def test_according_to(nlp):
                                       "Putin's visit aims at a partnership between Russia and China."])
 def test_symmetric_relations_not_split(nlp, sentence):
     assert len(texts(nlp, sentence)) == 1
+
+
+def test_plural_pronoun_not_resolved_to_speaker_and_no_stray_comma(nlp):
+    out = [t for t, _, _ in texts(nlp, "“We are pleased with these successes, because they are successes of friends,” Lavrov said.")]
+    assert not any(t.startswith("Lavrov are") for t in out)
+    out = [t for t, _, _ in texts(nlp, "China and Russia are each other’s most important partners, both holding permanent seats on the Council.")]
+    assert all(",." not in t for t in out)

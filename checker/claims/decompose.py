@@ -52,6 +52,7 @@ def _join(toks, replace=None) -> str:
 def _tidy(out: str) -> str:
     out = re.sub(r"\s+", " ", out).strip()
     out = re.sub(r"\s+([,.;:!?])", r"\1", out)
+    out = re.sub(r"[,;:]+\s*([.!?])", r"\1", out)  # "partners, ." after a clause was removed
     out = re.sub(r"^[\s,;:—–\-\"“”'’]+|[\s,;:—–\-]+$", "", out)
     for _ in range(2):
         out = re.sub(r"(,?\s+(and|but|or))+[.]?$", "", out)
@@ -283,6 +284,7 @@ def _text_resolved(tokens: set, speaker: str | None, antecedent: str | None) -> 
     """Join tokens; a pronoun subject is replaced by the speaker or the sentence subject."""
     rep = speaker if speaker and speaker.split()[0].lower() not in PRONOUNS else antecedent
     for t in sorted(tokens, key=lambda t: t.i):
-        if rep and t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in ("he", "she", "it", "they"):
+        # "they" is never resolved: the speaker is usually one person or body, "they" is not
+        if rep and t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in ("he", "she", "it"):
             return _join(tokens, {t.i: rep})
     return _join(tokens)
