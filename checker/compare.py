@@ -76,8 +76,9 @@ def align_gate(config):
 
 
 def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, config,
-          progress=None, say=None) -> list[Judgement]:
-    """Judge the aligned candidate pairs (see :func:`checker.signals.aligned`)."""
+          say=None) -> list[Judgement]:
+    """Judge the aligned candidate pairs (see :func:`checker.signals.aligned`).
+    ``say`` is a :class:`checker.pipeline.Progress` (stage messages and NLI progress)."""
     if not pairs:
         return []
     used = sorted({i for i, _, _ in pairs} | {j for _, j, _ in pairs})
@@ -93,7 +94,8 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
     for i, j, _ in pairs:
         nli_in.append((claims[i].text, claims[j].text))
         nli_in.append((claims[j].text, claims[i].text))
-    probs = nli.predict(nli_in, batch_size=config.nli_batch_size, progress=progress)
+    probs = nli.predict(nli_in, batch_size=config.nli_batch_size,
+                        progress=say.counter(len(nli_in), "NLI") if say else None)
     out = []
     for k, (i, j, sim) in enumerate(pairs):
         p_ab, p_ba = probs[2 * k], probs[2 * k + 1]

@@ -89,7 +89,7 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
         pairs.sort()
         say(f"{len(clusters)} clusters, {len(pairs)} cross-source candidate pairs")
     with timed("compare"):
-        judgements = judge(claims, pairs, nli, nlp, config, progress=None, say=say)
+        judgements = judge(claims, pairs, nli, nlp, config, say=say)
         say(f"NLI done on {len(judgements)} pairs")
     res = Result(documents=docs, sentences=sentences, claims=claims, clusters=clusters,
                  judgements=judgements, thresholds=dict(config.thresholds), problems=problems,
