@@ -168,12 +168,10 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
     from .claims import load_nlp
-    from .compare import FEATURES, both_neutral, combine, feature_vector
-    from .signals import SIGNAL_NAMES
+    from .compare import FEATURES, align_gate, combine, pair_features
     from .embed import embed, load_embedder
     from .nli import load_nli
-    from .compare import align_gate
-    from .signals import aligned, compare_facts, facts, overlap
+    from .signals import SIGNAL_NAMES, aligned, facts
 
     cfg = Config()
     nlp, embedder, nli = load_nlp(), load_embedder(), load_nli(max_length=cfg.nli_max_length)
@@ -193,9 +191,10 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     fa, fb = [fa[k] for k in keep], [fb[k] for k in keep]
     say(f"{len(pairs)} of {n_all} dev pairs are aligned; computing features (NLI both directions)")
     probs = nli.predict([x for p in pairs for x in ((p[0], p[1]), (p[1], p[0]))], batch_size=cfg.nli_batch_size)
-    sigs = [compare_facts(fa[k], fb[k]) for k in range(len(pairs))]
-    X = np.array([feature_vector(probs[2 * k], probs[2 * k + 1], float(sims[k]), sigs[k],
-                                 overlap(fa[k], fb[k])) for k in range(len(pairs))])
+    feats = [pair_features(probs[2 * k], probs[2 * k + 1], float(sims[k]), fa[k], fb[k]) for k in range(len(pairs))]
+    X = np.array([x for x, _, _ in feats])
+    sigs = [sig for _, sig, _ in feats]
+    neutral = [n for _, _, n in feats]
     y_c = np.array([p[2] == "contradiction" for p in pairs], dtype=int)
     y_e = np.array([p[2] == "entailment" for p in pairs], dtype=int)
     idx = np.random.RandomState(seed).permutation(len(pairs))
@@ -206,7 +205,6 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
         lr = LogisticRegression(C=1.0, max_iter=2000).fit(X[tr], y[tr])
         result[name] = {"coef": [round(float(c), 6) for c in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 6)}
     # precision of each signal on the fit split (Laplace-smoothed)
-    neutral = [both_neutral(probs[2 * k], probs[2 * k + 1]) for k in range(len(pairs))]
     rates: dict[str, dict] = {"nli_neutral": {}, "nli_not_neutral": {}}
     for stratum, want in (("nli_neutral", True), ("nli_not_neutral", False)):
         for sname in SIGNAL_NAMES:

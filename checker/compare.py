@@ -43,6 +43,13 @@ def both_neutral(p_ab, p_ba) -> bool:
     return int(np.argmax(p_ab)) == 1 and int(np.argmax(p_ba)) == 1
 
 
+def pair_features(p_ab, p_ba, sim: float, fa, fb) -> tuple[list[float], tuple[Signal, ...], bool]:
+    """Everything the combiner needs for one claim pair: (feature vector, fired signals,
+    NLI-neutral stratum). ``fa``/``fb`` are :class:`checker.signals.ClaimFacts`."""
+    sig = compare_facts(fa, fb)
+    return feature_vector(p_ab, p_ba, sim, sig, overlap(fa, fb)), sig, both_neutral(p_ab, p_ba)
+
+
 def _logistic(weights: dict, x: list[float]) -> float:
     z = weights["intercept"] + sum(w * v for w, v in zip(weights["coef"], x))
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
@@ -99,9 +106,8 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
     out = []
     for k, (i, j, sim) in enumerate(pairs):
         p_ab, p_ba = probs[2 * k], probs[2 * k + 1]
-        sig = compare_facts(fx[i], fx[j])
-        x = feature_vector(p_ab, p_ba, sim, sig, overlap(fx[i], fx[j]))
-        pc, pe = combine(config.combiner, x, sig, both_neutral(p_ab, p_ba))
+        x, sig, neutral = pair_features(p_ab, p_ba, sim, fx[i], fx[j])
+        pc, pe = combine(config.combiner, x, sig, neutral)
         a, b = claims[i], claims[j]
         if b.role == "article" and a.role == "reference":  # article side first
             a, b, p_ab, p_ba = b, a, p_ba, p_ab

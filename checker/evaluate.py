@@ -141,9 +141,9 @@ class Harness:
         return self._anli("R3")
 
     def claimdiff_w(self):
-        from .compare import both_neutral, combine, feature_vector
+        from .compare import combine, pair_features
         from .embed import embed
-        from .signals import compare_facts, facts, overlap
+        from .signals import facts
 
         data = json.load(open(self.dir / "claimdiff/ClaimDiff-W/ClaimDiff-weak-train.json"))["data"]
         rows = self._cut(data)
@@ -153,11 +153,9 @@ class Harness:
         probs = self.v.nli.predict([x for r in rows for x in ((r["claim_a"], r["claim_b"]), (r["claim_b"], r["claim_a"]))])
         fa = [facts(d) for d in self.v.nlp.pipe(a)]
         fb = [facts(d) for d in self.v.nlp.pipe(b)]
-        scores = []
-        for k in range(len(rows)):
-            sig = compare_facts(fa[k], fb[k])
-            x = feature_vector(probs[2 * k], probs[2 * k + 1], float(va[k] @ vb[k]), sig, overlap(fa[k], fb[k]))
-            scores.append(combine(self.v.config.combiner, x, sig, both_neutral(probs[2 * k], probs[2 * k + 1]))[0])
+        scores = [combine(self.v.config.combiner,
+                          *pair_features(probs[2 * k], probs[2 * k + 1], float(va[k] @ vb[k]), fa[k], fb[k]))[0]
+                  for k in range(len(rows))]
         dt = time.perf_counter() - t0
         y = [int(r["relation"]) for r in rows]
         return {"roc_auc": _auc(y, scores), "balanced_accuracy": _bacc(y, scores, self.t_contra),
