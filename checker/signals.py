@@ -11,7 +11,7 @@ calibrated combiner in :mod:`checker.compare`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from .records import Signal
@@ -42,7 +42,7 @@ class ClaimFacts:
     weekdays: frozenset
     negated: bool
     content: frozenset = frozenset()  # content-word lemmas (nouns, proper nouns, verbs, adjectives, numbers)
-    slots: dict = None  # entity text -> lemma of the word it depends on (its "slot")
+    slots: dict = field(default_factory=dict)  # entity text -> lemma of the word it depends on (its "slot")
 
 
 def _norm(s: str) -> str:
@@ -161,21 +161,26 @@ def _distinct(names: list[str]) -> list[str]:
     return out
 
 
+def _pool(f: ClaimFacts, typ: str) -> list[str]:
+    """Names of ``typ`` to match against; place-like kinds also match each other
+    ("Russian" NORP ~ "Russia" GPE)."""
+    names = list(f.names.get(typ, []))
+    if typ in PLACE_LIKE:
+        names += [x for t in PLACE_LIKE if t != typ for x in f.names.get(t, [])]
+    return names
+
+
 def compare_facts(a: ClaimFacts, b: ClaimFacts) -> tuple[Signal, ...]:
     out: list[Signal] = []
     for typ in NAME_TYPES:
         na, nb = a.names.get(typ, []), b.names.get(typ, [])
         if not na or not nb:
             continue
-        pool_b = nb + [x for t in PLACE_LIKE if t != typ and typ in PLACE_LIKE for x in b.names.get(t, [])]
-        pool_a = na + [x for t in PLACE_LIKE if t != typ and typ in PLACE_LIKE for x in a.names.get(t, [])]
-        only_a = [x for x in na if not _name_matches(x, b.text, pool_b)]
-        only_b = [x for x in nb if not _name_matches(x, a.text, pool_a)]
-        only_a, only_b = _distinct(only_a), _distinct(only_b)
+        only_a = _distinct([x for x in na if not _name_matches(x, b.text, _pool(b, typ))])
+        only_b = _distinct([x for x in nb if not _name_matches(x, a.text, _pool(a, typ))])
         # a swap: exactly one name of this kind on each side that the other side lacks
         # (more than one is extra information, not a swap), filling the same slot
-        same_slot = (a.slots or {}).get(only_a[0] if only_a else "", "?") == (b.slots or {}).get(only_b[0] if only_b else "", "!")
-        if len(only_a) == 1 and len(only_b) == 1 and same_slot:
+        if len(only_a) == 1 and len(only_b) == 1 and a.slots[only_a[0]] == b.slots[only_b[0]]:
             out.append(Signal("entity_mismatch", f"{typ}: {only_a[0]!r} vs {only_b[0]!r}"))
             break
     if a.numbers and b.numbers and not (a.numbers & b.numbers):
