@@ -47,23 +47,9 @@ class ClaimCheck:
 
 
 def source_sentences(text: str, nlp) -> list[Span]:
-    out = []
-    for para_start, para in _paragraphs(text):
-        for s in nlp(para).sents:
-            st = s.text.strip()
-            if st:
-                lead = len(s.text) - len(s.text.lstrip())
-                a = para_start + s.start_char + lead
-                out.append(Span(st, a, a + len(st)))
-    return out
+    from .claims import sentence_spans
 
-
-def _paragraphs(text: str):
-    import re
-
-    for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
-        if m.group().strip():
-            yield m.start(), m.group()
+    return [Span(st, a, b) for a, b, st, _ in sentence_spans(text, nlp)]
 
 
 def windows(sents: list[Span], source: str, tokenizer, max_tokens: int = 180) -> list[Span]:
@@ -101,19 +87,12 @@ def windows(sents: list[Span], source: str, tokenizer, max_tokens: int = 180) ->
 
 
 def text_claims(text: str, nlp) -> list[tuple[str, Span]]:
-    from .claims.decompose import decompose
+    from .claims import decompose, sentence_spans
 
     out = []
-    for para_start, para in _paragraphs(text):
-        for s in nlp(para).sents:
-            st = s.text.strip()
-            if not st:
-                continue
-            lead = len(s.text) - len(s.text.lstrip())
-            span = Span(st, para_start + s.start_char + lead, para_start + s.start_char + lead + len(st))
-            claims = decompose(s) or []
-            texts = [c.text for c in claims] or [st]
-            out += [(c, span) for c in texts]
+    for a, b, st, s in sentence_spans(text, nlp):
+        span = Span(st, a, b)
+        out += [(c, span) for c in ([c.text for c in decompose(s)] or [st])]
     return out
 
 
@@ -165,6 +144,7 @@ class Verifier:
             checks = []
             k = base
             cfacts = [facts(d) for d in self.nlp.pipe([c for c, _ in claims])]
+            sfacts: dict[int, object] = {}  # source sentence index -> facts, parsed once
             for ci, (c, span) in enumerate(claims):
                 p = probs[k : k + len(top[ci])]
                 k += len(top[ci])
@@ -176,14 +156,14 @@ class Verifier:
                 if sim_s.shape[1]:
                     si = int(np.argmax(sim_s[ci]))
                     best_sent = sents[si]
-                    sfacts = facts(self.nlp(best_sent.text))
-                    sig = compare_facts(cfacts[ci], sfacts)
-                    ov = overlap(cfacts[ci], sfacts)
+                    if si not in sfacts:
+                        sfacts[si] = facts(self.nlp(best_sent.text))
+                    sig = compare_facts(cfacts[ci], sfacts[si])
+                    ov = overlap(cfacts[ci], sfacts[si])
                     sim = float(sim_s[ci, si])
                 # one direction only (window -> claim): reuse it for both slots of the combiner
                 x = feature_vector(p[c_best], p[c_best], sim, sig, ov)
                 pc, _ = combine(self.config.combiner, x, sig, int(np.argmax(p[c_best])) == 1)
-                pc = max(pc, float(p[c_best, 2])) if not self.config.combiner else pc
                 t = self.config.thresholds
                 if support >= t["corroboration"] and support >= pc:
                     verdict = "supported"

