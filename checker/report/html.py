@@ -16,7 +16,7 @@ import html
 import re
 
 from ..records import Result
-from .model import STATUSES, report_dict
+from .model import STATUSES, evidence_line, relation_label, report_dict, who
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 RANK = {s: i for i, s in enumerate(STATUSES)}
@@ -44,14 +44,10 @@ def e(s) -> str:
     return html.escape("" if s is None else str(s), quote=True)
 
 
-def _who(side: dict) -> str:
-    return "reference" if side["role"] == "reference" else side["article"]
-
-
 def _side(tag: str, s: dict) -> str:
     claim = "" if s["claim"] == s["sentence"] else (
         f'<div class="claim">claim: {e(s["claim"])}' + (f' (speaker: {e(s["speaker"])})' if s["speaker"] else "") + "</div>")
-    return (f'<div class="side"><span class="who">{tag} · {e(_who(s))}</span> '
+    return (f'<div class="side"><span class="who">{tag} · {e(who(s))}</span> '
             f'<span class="off">[{s["start"]}:{s["end"]}]</span><div>{e(s["sentence"])}</div>{claim}</div>')
 
 
@@ -81,8 +77,7 @@ def _article_html(doc, rows: list[dict], art_id: int) -> tuple[str, str]:
         for r in rs:
             tips.append(f"[{r['status']}] {r['claim']}")
             for ev in r["evidence"][:2]:
-                rel = "contradicted by" if ev["relation"] == "contradicted" else "corroborated by"
-                tips.append(f"   {rel} {_who(ev['other'])} ({ev['score']:.2f}): {ev['other']['sentence']}")
+                tips.append(f"   {evidence_line(ev)}")
         anchor = f"a{art_id}s{k}"
         out.append(e(text[pos:s]))
         inner = e(text[s:t])
@@ -91,9 +86,8 @@ def _article_html(doc, rows: list[dict], art_id: int) -> tuple[str, str]:
             items = []
             for r in rs:
                 for ev in r["evidence"]:
-                    rel = "contradicted by" if ev["relation"] == "contradicted" else "corroborated by"
                     o = ev["other"]
-                    items.append(f'<div>“{e(r["claim"])}” <b>{rel}</b> {e(_who(o))} '
+                    items.append(f'<div>“{e(r["claim"])}” <b>{relation_label(ev)}</b> {e(who(o))} '
                                  f'<span class="off">[{o["start"]}:{o["end"]}]</span> '
                                  f'(score {ev["score"]:.2f}): {e(o["sentence"])}</div>')
             ev_html.append(f'<div class="ev {status}" id="{anchor}">{"".join(items)}</div>')

@@ -16,6 +16,20 @@ from ..records import Claim, Judgement, Result
 STATUSES = ("contradicted", "corroborated", "unresolved", "single-source")
 
 
+def who(side: dict) -> str:
+    """How a finding's side is named: its article, or "reference"."""
+    return "reference" if side["role"] == "reference" else side["article"]
+
+
+def relation_label(ev: dict) -> str:
+    return "contradicted by" if ev["relation"] == "contradicted" else "corroborated by"
+
+
+def evidence_line(ev: dict, fmt=str) -> str:
+    """'contradicted by <article> (0.87): <sentence>' (``fmt`` escapes the sentence)."""
+    return f"{relation_label(ev)} {who(ev['other'])} ({ev['score']:.2f}): {fmt(ev['other']['sentence'])}"
+
+
 def side(result: Result, claim: Claim) -> dict:
     s = claim.sentence
     return {"article": claim.doc, "role": claim.role, "claim": claim.text, "speaker": claim.speaker,

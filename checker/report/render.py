@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 
+from .model import evidence_line, who
+
 STATUS_MARK = {"contradicted": "✗ contradicted", "corroborated": "✓ corroborated",
                "unresolved": "? unresolved", "single-source": "· only this source"}
 COLORS = {"contradicted": "red", "corroborated": "green", "unresolved": "yellow", "single-source": None}
-
-
-def _who(side: dict) -> str:
-    return "reference" if side["role"] == "reference" else side["article"]
 
 
 def _signals(f: dict) -> str:
@@ -31,7 +29,7 @@ def contradictions_text(data: dict, color: bool = False) -> str:
         lines.append(typer.style(head, fg="red", bold=True) if color else head)
         for tag in ("a", "b"):
             s = f[tag]
-            lines.append(f"   {tag.upper()}  {_who(s)} [{s['start']}:{s['end']}]")
+            lines.append(f"   {tag.upper()}  {who(s)} [{s['start']}:{s['end']}]")
             lines.append(f"      sentence: {s['sentence']}")
             if s["claim"] != s["sentence"]:
                 lines.append(f"      claim:    {s['claim']}" + (f"   (speaker: {s['speaker']})" if s["speaker"] else ""))
@@ -55,9 +53,7 @@ def report_text(data: dict, color: bool = False) -> str:
             mark = typer.style(mark, fg=COLORS[row["status"]]) if color and COLORS[row["status"]] else mark
             out.append(f"  {mark:<20} [{row['start']}:{row['end']}] {row['claim']}")
             for ev in row["evidence"][:2]:
-                rel = "contradicted by" if ev["relation"] == "contradicted" else "corroborated by"
-                o = ev["other"]
-                out.append(f"      {rel} {_who(o)} ({ev['score']:.2f}): {o['sentence']}")
+                out.append(f"      {evidence_line(ev)}")
         out.append("")
     for p in data["problems"]:
         out.append(f"{p['level']} [{p['code']}] {p['path']}: {p['message']}")
@@ -77,7 +73,7 @@ def contradictions_markdown(data: dict) -> str:
         lines.append("")
         for tag in ("a", "b"):
             s = f[tag]
-            lines.append(f"- **{_who(s)}** `[{s['start']}:{s['end']}]`: {_md(s['sentence'])}")
+            lines.append(f"- **{who(s)}** `[{s['start']}:{s['end']}]`: {_md(s['sentence'])}")
             if s["claim"] != s["sentence"]:
                 lines.append(f"  - claim: {_md(s['claim'])}" + (f" (speaker: {_md(s['speaker'])})" if s["speaker"] else ""))
         for sig in f["signals"]:
@@ -92,9 +88,7 @@ def report_markdown(data: dict) -> str:
         out += [f"## {art['article']}", "",
                 "| status | claim | offsets | evidence |", "|---|---|---|---|"]
         for row in art["claims"]:
-            ev = "; ".join(
-                f"{'contradicted by' if e['relation'] == 'contradicted' else 'corroborated by'} "
-                f"{_who(e['other'])} ({e['score']:.2f}): {_md(e['other']['sentence'])}" for e in row["evidence"][:2])
+            ev = "; ".join(evidence_line(e, _md) for e in row["evidence"][:2])
             out.append(f"| {row['status']} | {_md(row['claim'])} | {row['start']}–{row['end']} | {ev} |")
         out.append("")
     if data["problems"]:
