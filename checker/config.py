@@ -72,6 +72,14 @@ class Config:
     align_min_overlap: float = 0.6
     align_min_shared: int = 2
     align_paraphrase_sim: float = 0.85
+    # document-vs-text mode (checker verify / checker.consistency); chosen on SummEval dev
+    verify_unit: str = "sentence"  # score the text's "sentence"s or its atomic "claim"s
+    verify_premise: str = "sentence"  # source premises: "sentence" or "window"
+    verify_top_k: int = 8  # premises retrieved per unit
+    verify_chunk_tokens: int = 180  # max word pieces of one premise
+    verify_aggregate: str = "mean"  # "mean" or "min" over units
+    # Platt scaling of the document score (calibration.json "document")
+    document: dict = field(default_factory=dict)
     nli_batch_size: int = 32
     nli_max_length: int = 256
     # decision thresholds on calibrated probabilities (from calibration.json)
@@ -88,7 +96,8 @@ class Config:
         if cal:
             cfg = replace(cfg, thresholds=dict(cal.get("thresholds", cfg.thresholds)),
                           combiner={k: cal[k] for k in ("features", "contradiction", "corroboration", "signal_rates")
-                                    if k in cal})
+                                    if k in cal},
+                          document=dict(cal.get("document", {})))
         return replace(cfg, **overrides) if overrides else cfg
 
 

@@ -70,6 +70,18 @@ def split_f1(pred: list[set], gold: list[set], thr: float = 0.8) -> tuple[int, i
     return m, len(pred), len(gold)
 
 
+def summeval_split(eval_dir: Path, part: str) -> list[dict]:
+    """SummEval rows of one document-disjoint half: the 100 articles sorted by id,
+    even positions = ``dev`` (used to choose the aggregation and the document-level
+    threshold), odd positions = ``test`` (the only half this harness reports); ``all`` = 1600."""
+    rows = [json.loads(line) for line in open(Path(eval_dir) / "summeval/summeval_consistency.jsonl")]
+    if part == "all":
+        return rows
+    ids = sorted({r["doc_id"] for r in rows})
+    keep = set(ids[0::2] if part == "dev" else ids[1::2])
+    return [r for r in rows if r["doc_id"] in keep]
+
+
 class Harness:
     def __init__(self, eval_dir: Path, limit: int = 0, say=print):
         from .verify import Verifier

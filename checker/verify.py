@@ -86,6 +86,18 @@ def windows(sents: list[Span], source: str, tokenizer, max_tokens: int = 180) ->
     return out
 
 
+def windows_per_sentence(sents: list[Span], source: str, tokenizer, max_tokens: int = 180) -> list[Span]:
+    """One premise per sentence; a sentence longer than ``max_tokens`` word pieces is cut
+    into word-boundary pieces (so nothing is truncated by the model)."""
+    out: list[Span] = []
+    for s in sents:
+        if len(tokenizer.tokenize(s.text)) <= max_tokens:
+            out.append(s)
+        else:
+            out += windows([s], source, tokenizer, max_tokens)
+    return out
+
+
 def text_claims(text: str, nlp) -> list[tuple[str, Span]]:
     from .claims import decompose, sentence_spans
 
@@ -96,11 +108,39 @@ def text_claims(text: str, nlp) -> list[tuple[str, Span]]:
     return out
 
 
-class Verifier:
-    """Holds the models; ``check(source, text)`` and ``consistency(pairs)``."""
+@dataclass
+class _Source:
+    sents: list[Span]
+    premises: list[Span]  # the NLI premises: sentences or windows (Config.verify_premise)
+    sent_vecs: np.ndarray
+    prem_vecs: np.ndarray
+    sent_facts: dict = field(default_factory=dict)  # sentence index -> facts, parsed lazily
 
-    def __init__(self, config: Config | None = None, nlp=None, embedder=None, nli=None, top_k: int = 6,
-                 chunk_tokens: int = 180):
+
+@dataclass
+class _Unit:
+    text: str
+    span: Span  # the sentence of the checked text it comes from
+    top: np.ndarray  # indices of the retrieved premises
+    probs: np.ndarray | None = None  # (len(top), 3) NLI window -> unit
+
+
+class Verifier:
+    """Holds the models; ``check(source, text)``, ``raw_scores(pairs)`` and ``consistency(pairs)``.
+
+    Scoring (all knobs in :class:`~checker.config.Config`, chosen on SummEval dev by
+    ``benchmarks/doc_levers.py``): the source is cut into premises (``verify_premise``:
+    single sentences, or windows of whole sentences up to ``verify_chunk_tokens`` word
+    pieces); each unit of the text (``verify_unit``: its sentences, or its atomic claims)
+    is scored against its ``verify_top_k`` most similar premises; a unit's score is the
+    best premise's P(entailment) - P(contradiction); the text's raw score is the
+    ``verify_aggregate`` (mean or min) over its units, and ``consistency`` maps it to a
+    probability with the Platt scaling fitted by ``checker calibrate --document``.
+    Sources are prepared once per distinct text, so many summaries of one article cost
+    one parse."""
+
+    def __init__(self, config: Config | None = None, nlp=None, embedder=None, nli=None, top_k: int | None = None,
+                 chunk_tokens: int | None = None, document_calibration: dict | None = None):
         from .claims import load_nlp
         from .embed import load_embedder
         from .nli import load_nli
@@ -109,92 +149,146 @@ class Verifier:
         self.nlp = nlp or load_nlp()
         self.embedder = embedder or load_embedder()
         self.nli = nli or load_nli(max_length=512)
-        self.top_k, self.chunk_tokens = top_k, chunk_tokens
+        self.top_k = top_k or self.config.verify_top_k
+        self.chunk_tokens = chunk_tokens or self.config.verify_chunk_tokens
+        self.doc_cal = self.config.document if document_calibration is None else document_calibration
+        self._sources: dict[str, _Source] = {}
 
-    def check_many(self, pairs: list[tuple[str, str]]) -> list[list[ClaimCheck]]:
+    def scoring(self) -> dict:
+        c = self.config
+        return {"unit": c.verify_unit, "premise": c.verify_premise, "top_k": self.top_k,
+                "chunk_tokens": self.chunk_tokens, "aggregate": c.verify_aggregate,
+                "unit_score": "max over retrieved premises of P(entailment) - P(contradiction)"}
+
+    # ------------------------------------------------------------------ preparation
+    def _source(self, source: str) -> _Source:
         from .embed import embed
 
-        prepared = []
-        nli_in: list[tuple[str, str]] = []
-        for source, text in pairs:
-            sents = source_sentences(source, self.nlp)
-            wins = windows(sents, source, self.nli.tokenizer, self.chunk_tokens) or [Span(source, 0, len(source))]
-            claims = text_claims(text, self.nlp)
-            if not claims:
-                prepared.append((sents, wins, [], None, None))
-                continue
-            wv = embed([w.text for w in wins], self.embedder)
-            sv = embed([s.text for s in sents], self.embedder) if sents else np.zeros((0, wv.shape[1]))
-            cv = embed([c for c, _ in claims], self.embedder)
-            sim_w = cv @ wv.T
-            sim_s = cv @ sv.T if len(sents) else np.zeros((len(claims), 0))
-            top = np.argsort(-sim_w, axis=1, kind="stable")[:, : self.top_k]
-            base = len(nli_in)
-            for ci, (c, _) in enumerate(claims):
-                for wi in top[ci]:
-                    nli_in.append((wins[wi].text, c))
-            prepared.append((sents, wins, claims, top, (base, sim_s, sim_w)))
+        hit = self._sources.get(source)
+        if hit is not None:
+            return hit
+        sents = source_sentences(source, self.nlp) or [Span(source, 0, len(source))]
+        if self.config.verify_premise == "window":
+            prem = windows(sents, source, self.nli.tokenizer, self.chunk_tokens) or [Span(source, 0, len(source))]
+        else:
+            prem = windows_per_sentence(sents, source, self.nli.tokenizer, self.chunk_tokens)
+        sv = embed([s.text for s in sents], self.embedder)
+        pv = sv if prem == sents else embed([w.text for w in prem], self.embedder)
+        if len(self._sources) > 64:
+            self._sources.clear()
+        self._sources[source] = out = _Source(sents, prem, sv, pv)
+        return out
+
+    def _units(self, src: _Source, items: list[tuple[str, Span]]) -> list[_Unit]:
+        from .embed import embed
+
+        if not items:
+            return []
+        cv = embed([t for t, _ in items], self.embedder)
+        top = np.argsort(-(cv @ src.prem_vecs.T), axis=1, kind="stable")[:, : self.top_k]
+        return [_Unit(t, span, top[i]) for i, (t, span) in enumerate(items)]
+
+    def _judge(self, jobs: list[tuple[_Source, list[_Unit]]]) -> None:
+        """One batched NLI pass over every (premise, unit) pair of every job."""
+        nli_in = [(src.premises[w].text, u.text) for src, units in jobs for u in units for w in u.top]
         probs = self.nli.predict(nli_in, batch_size=self.config.nli_batch_size)
-        results = []
-        for (sents, wins, claims, top, extra) in prepared:
-            if not claims:
-                results.append([])
-                continue
-            base, sim_s, sim_w = extra
-            checks = []
-            k = base
-            cfacts = [facts(d) for d in self.nlp.pipe([c for c, _ in claims])]
-            sfacts: dict[int, object] = {}  # source sentence index -> facts, parsed once
-            for ci, (c, span) in enumerate(claims):
-                p = probs[k : k + len(top[ci])]
-                k += len(top[ci])
-                e_best = int(np.argmax(p[:, 0]))
-                c_best = int(np.argmax(p[:, 2]))
-                support = float(p[e_best, 0])
-                sig, sim, ov = (), float(sim_w[ci, top[ci][c_best]]), 0.0
-                best_sent = None
-                if sim_s.shape[1]:
-                    si = int(np.argmax(sim_s[ci]))
-                    best_sent = sents[si]
-                    if si not in sfacts:
-                        sfacts[si] = facts(self.nlp(best_sent.text))
-                    sig = compare_facts(cfacts[ci], sfacts[si])
-                    ov = overlap(cfacts[ci], sfacts[si])
-                    sim = float(sim_s[ci, si])
-                # one direction only (window -> claim): reuse it for both slots of the combiner
-                x = feature_vector(p[c_best], p[c_best], sim, sig, ov)
-                pc, _ = combine(self.config.combiner, x, sig, int(np.argmax(p[c_best])) == 1)
-                t = self.config.thresholds
-                if support >= t["corroboration"] and support >= pc:
-                    verdict = "supported"
-                elif pc >= t["contradiction"]:
-                    verdict = "contradicted"
-                else:
-                    verdict = "not in source"
-                w_sup, w_con = wins[top[ci][e_best]], wins[top[ci][c_best]]
-                checks.append(ClaimCheck(claim=c, sentence=span.text, start=span.start, end=span.end,
-                                         support=round(support, 4), contradiction=round(pc, 4), verdict=verdict,
-                                         best_support=w_sup, best_contradiction=best_sent or w_con,
-                                         signals=[{"name": s.name, "detail": s.detail} for s in sig]))
-            results.append(checks)
-        return results
+        k = 0
+        for _, units in jobs:
+            for u in units:
+                u.probs = probs[k : k + len(u.top)]
+                k += len(u.top)
+
+    @staticmethod
+    def _unit_score(u: _Unit) -> float:
+        return float((u.probs[:, 0] - u.probs[:, 2]).max())
+
+    def _aggregate(self, units: list[_Unit]) -> float:
+        if not units:
+            return 1.0
+        s = [self._unit_score(u) for u in units]
+        return float(min(s) if self.config.verify_aggregate == "min" else np.mean(s))
+
+    def _text_units(self, text: str) -> list[tuple[str, Span]]:
+        if self.config.verify_unit == "claim":
+            return text_claims(text, self.nlp)
+        return [(sp.text, sp) for sp in source_sentences(text, self.nlp)]
+
+    # ------------------------------------------------------------------ public
+    def raw_scores(self, pairs: list[tuple[str, str]]) -> list[float]:
+        """The uncalibrated document score of each (document, text): in [-1, 1]."""
+        jobs = []
+        for source, text in pairs:
+            src = self._source(source)
+            jobs.append((src, self._units(src, self._text_units(text))))
+        self._judge(jobs)
+        return [self._aggregate(units) for _, units in jobs]
+
+    def probability(self, raw: float) -> float:
+        """P(consistent) from a raw score (Platt scaling fitted on SummEval dev); without a
+        document calibration, the raw score rescaled to [0, 1]."""
+        pl = (self.doc_cal or {}).get("platt")
+        if not pl:
+            return (raw + 1) / 2
+        return float(1 / (1 + np.exp(-(pl["coef"] * raw + pl["intercept"]))))
+
+    def consistency(self, pairs: list[tuple[str, str]]) -> list[float]:
+        return [round(self.probability(r), 4) for r in self.raw_scores(pairs)]
+
+    def check_many(self, pairs: list[tuple[str, str]]) -> list[list[ClaimCheck]]:
+        jobs = []
+        for source, text in pairs:
+            src = self._source(source)
+            jobs.append((src, self._units(src, text_claims(text, self.nlp))))
+        self._judge(jobs)
+        return [self._checks(src, units) for src, units in jobs]
+
+    def _checks(self, src: _Source, units: list[_Unit]) -> list[ClaimCheck]:
+        if not units:
+            return []
+        cfacts = [facts(d) for d in self.nlp.pipe([u.text for u in units])]
+        cv_s = None
+        checks = []
+        t = self.config.thresholds
+        for ci, u in enumerate(units):
+            p = u.probs
+            e_best, c_best = int(np.argmax(p[:, 0])), int(np.argmax(p[:, 2]))
+            support = float(p[e_best, 0])
+            if cv_s is None:
+                from .embed import embed
+
+                cv_s = embed([x.text for x in units], self.embedder) @ src.sent_vecs.T
+            si = int(np.argmax(cv_s[ci]))
+            best_sent = src.sents[si]
+            if si not in src.sent_facts:
+                src.sent_facts[si] = facts(self.nlp(best_sent.text))
+            sig = compare_facts(cfacts[ci], src.sent_facts[si])
+            ov = overlap(cfacts[ci], src.sent_facts[si])
+            # one direction only (premise -> claim): reuse it for both slots of the combiner
+            x = feature_vector(p[c_best], p[c_best], float(cv_s[ci, si]), sig, ov)
+            pc, _ = combine(self.config.combiner, x, sig, int(np.argmax(p[c_best])) == 1)
+            if support >= t["corroboration"] and support >= pc:
+                verdict = "supported"
+            elif pc >= t["contradiction"]:
+                verdict = "contradicted"
+            else:
+                verdict = "not in source"
+            checks.append(ClaimCheck(claim=u.text, sentence=u.span.text, start=u.span.start, end=u.span.end,
+                                     support=round(support, 4), contradiction=round(pc, 4), verdict=verdict,
+                                     best_support=src.premises[u.top[e_best]], best_contradiction=best_sent,
+                                     signals=[{"name": s.name, "detail": s.detail} for s in sig]))
+        return checks
 
     def check(self, source: str, text: str) -> list[ClaimCheck]:
         return self.check_many([(source, text)])[0]
-
-    def consistency(self, pairs: list[tuple[str, str]]) -> list[float]:
-        out = []
-        for checks in self.check_many(pairs):
-            out.append(min((c.support for c in checks), default=1.0))
-        return out
 
 
 _DEFAULT: Verifier | None = None
 
 
 def consistency(pairs: list[tuple[str, str]]) -> list[float]:
-    """For each ``(document, text)``: the probability that the text is consistent with the
-    document, taken as the support of the text's least-supported claim."""
+    """For each ``(document, text)``: P(the text is consistent with the document), the
+    calibrated probability described in :class:`Verifier` (fitted on SummEval dev: of
+    texts scored p, about a fraction p were judged fully consistent by the experts)."""
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = Verifier()

