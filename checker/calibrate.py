@@ -242,6 +242,8 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     result["dev"]["split"] = {"fit": len(tr), "held_out": len(te), "seed": seed}
     weights = nli_model_dir() / "model.safetensors"
     result["model"] = {"nli": nli_model_dir().name, "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()}
+    if out.exists() and "document" in (old := json.loads(out.read_text())):
+        result["document"] = old["document"]  # fitted separately (calibrate --document)
     out.write_text(json.dumps(result, indent=1) + "\n")
     say(f"wrote {out}")
     return result
@@ -286,7 +288,9 @@ def calibrate_document(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
         return 0.5 * (pred[y == 1].mean() + (~pred[y == 0]).mean())
 
     t = float(max(grid, key=bacc))
+    weights = nli_model_dir() / "model.safetensors"
     doc = {"platt": {"coef": round(a, 6), "intercept": round(b, 6)}, "threshold": t,
+           "model_sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
            "scoring": v.scoring(),
            "dev": {"set": "SummEval dev half (even-numbered articles by sorted doc_id)", "n": len(rows),
                    "positives": int(y.sum()), "roc_auc": round(float(roc_auc_score(y, raw)), 4),

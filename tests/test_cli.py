@@ -50,3 +50,17 @@ def test_no_usable_input(tmp_path):
     p = run_cli(["report", str(tmp_path / "empty.txt"), "-q"], tmp_path)
     assert p.returncode == 2
     assert "E002" in p.stderr and "empty.txt" in p.stderr
+
+
+def test_verify_json(tmp_path):
+    src = tmp_path / "source.txt"
+    src.write_text("The International Criminal Court issued an arrest warrant for Vladimir Putin in March 2023. "
+                   "Russia does not recognise the court.\n", encoding="utf-8")
+    r = run_cli(["verify", str(src), "The International Criminal Court issued a warrant for Putin. "
+                 "Russia recognises the court.", "--format", "json"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert 0.0 <= out["consistency"] <= 1.0 and len(out["claims"]) == 2
+    first, second = out["claims"]
+    assert first["verdict"] == "supported" and first["best_support"]["end"] <= len(src.read_text())
+    assert second["verdict"] != "supported"

@@ -42,3 +42,23 @@ def test_consistency_api(verifier):
     good, bad = verifier.consistency([(doc, "An arrest warrant for Putin was issued by the International Criminal Court."),
                                       (doc, "The European Court of Human Rights acquitted Putin in 2019.")])
     assert 0.0 <= bad < good <= 1.0
+
+
+def test_source_prepared_once_and_probability_monotone(verifier):
+    doc = ("The mayor opened the new library on Monday. It holds 40,000 books. "
+           "The building cost 12 million euros and was designed by a local architect.")
+    verifier._sources.clear()
+    raw = verifier.raw_scores([(doc, "The library holds 40,000 books."), (doc, "The library holds 90,000 books."),
+                               (doc, "The mayor closed the library.")])
+    assert len(verifier._sources) == 1  # three texts, one source parse
+    assert all(-1.0 <= r <= 1.0 for r in raw)
+    assert raw[0] > raw[1] and raw[0] > raw[2]
+    probs = [verifier.probability(r) for r in sorted(raw)]
+    assert probs == sorted(probs) and all(0.0 <= p <= 1.0 for p in probs)
+
+
+def test_scoring_description_matches_config(verifier):
+    sc = verifier.scoring()
+    assert sc["unit"] == verifier.config.verify_unit and sc["aggregate"] in ("mean", "min")
+    if verifier.doc_cal:  # the shipped calibration was fitted with the shipped scoring
+        assert verifier.doc_cal["scoring"] == sc

@@ -12,14 +12,24 @@ from . import app
 @app.command("calibrate")
 def calibrate_cmd(data: Path = typer.Option(Path("../shared/data/nli"), "--data", help="The NLI data folder (see its README)."),
                   output: Path = typer.Option(None, "--output", "-o", help="Where to write (default: checker/calibration.json)."),
-                  seed: int = typer.Option(0, help="Seed for sampling and the fit/held-out split.")) -> None:
+                  seed: int = typer.Option(0, help="Seed for sampling and the fit/held-out split."),
+                  document: bool = typer.Option(False, "--document", help="Calibrate the document score of "
+                                                "`checker verify` / checker.consistency on the SummEval dev half instead."),
+                  eval_dir: Path = typer.Option(Path("../shared/data/eval"), "--eval-dir",
+                                                help="The evaluation data folder (for --document).")) -> None:
     """Fit the score combiner and pick thresholds on held-out dev data; save and report them."""
-    from ..calibrate import calibrate
+    from ..calibrate import calibrate, calibrate_document
     from ..config import CALIBRATION_FILE
 
-    if not data.is_dir():
-        typer.echo(f"error: data folder {data} not found", err=True)
+    folder = eval_dir if document else data
+    if not folder.is_dir():
+        typer.echo(f"error: data folder {folder} not found", err=True)
         raise typer.Exit(2)
-    res = calibrate(data, output or CALIBRATION_FILE, seed, say=lambda m: typer.echo(m, err=True))
-    json.dump({"thresholds": res["thresholds"], "dev": res["dev"]}, sys.stdout, indent=1)
+    say = lambda m: typer.echo(m, err=True)  # noqa: E731
+    if document:
+        res = calibrate_document(eval_dir, output or CALIBRATION_FILE, say=say)
+    else:
+        res = calibrate(data, output or CALIBRATION_FILE, seed, say=say)
+        res = {"thresholds": res["thresholds"], "dev": res["dev"]}
+    json.dump(res, sys.stdout, indent=1)
     sys.stdout.write("\n")

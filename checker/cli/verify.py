@@ -44,13 +44,19 @@ def verify_cmd(source: str = typer.Argument(..., help="The trusted source docume
     src_name, src = _read(source, "source")
     txt_name, text = _read(claims, "article")
     typer.echo("[checker] loading models and checking claims", err=True)
-    checks = Verifier().check(src, text)
+    v = Verifier()
+    checks = v.check(src, text)
+    p_doc = v.consistency([(src, text)])[0]
+    thr = v.doc_cal.get("threshold")
     if fmt == Format.json:
-        out = json.dumps({"source": src_name, "text": txt_name, "claims": [asdict(c) for c in checks],
-                          "consistency": min((c.support for c in checks), default=1.0)}, indent=2, ensure_ascii=False) + "\n"
+        out = json.dumps({"source": src_name, "text": txt_name, "consistency": p_doc,
+                          "consistent": (p_doc >= thr) if thr is not None else None, "threshold": thr,
+                          "claims": [asdict(c) for c in checks]}, indent=2, ensure_ascii=False) + "\n"
     else:
         md = fmt == Format.markdown
-        lines = [f"# {txt_name} checked against {src_name}", ""] if md else []
+        verdict = "" if thr is None else (" — consistent" if p_doc >= thr else " — NOT consistent") + f" at threshold {thr:.2f}"
+        summary = f"P(consistent with the source) = {p_doc:.2f}{verdict}"
+        lines = [f"# {txt_name} checked against {src_name}", "", f"**{summary}**", ""] if md else [summary]
         for c in checks:
             ev = c.best_support if c.verdict != "contradicted" else c.best_contradiction
             head = f"{c.verdict.upper():14s} support {c.support:.2f}  contradiction {c.contradiction:.2f}  {c.claim}"
