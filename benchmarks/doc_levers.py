@@ -35,6 +35,7 @@ ap.add_argument("--nli", type=Path, default=None, help="NLI model folder (defaul
 ap.add_argument("--premises", nargs="+", default=["sentence", "window"])
 ap.add_argument("--units", nargs="+", default=["sentence", "claim"])
 ap.add_argument("--json", type=Path)
+ap.add_argument("--dump", type=Path, help="write each summary's per-unit probabilities (top 8 premises) as JSON")
 args = ap.parse_args()
 
 rows = summeval_split(args.eval_dir, "dev")
@@ -65,6 +66,10 @@ for prem in args.premises:
             flat = [(v._source(s), u) for (s, _), u in zip(pairs[k : k + 16], jobs)]
             v._judge(flat)
             per += jobs
+        if args.dump:
+            Path(f"{args.dump}.{unit}.{prem}.json").write_text(json.dumps(
+                {"y": y.tolist(), "doc": [r["doc_id"] for r in rows],
+                 "units": [[u.probs[:8].round(4).tolist() for u in units] for units in per]}))
         timing[f"{unit}|{prem}"] = round(time.perf_counter() - t0, 1)
         print(f"  {unit}|{prem}: {timing[f'{unit}|{prem}']}s", file=sys.stderr, flush=True)
         for us_name, us in unit_scores.items():

@@ -75,7 +75,7 @@ class Config:
     # document-vs-text mode (checker verify / checker.consistency); chosen on SummEval dev
     verify_unit: str = "sentence"  # score the text's "sentence"s or its atomic "claim"s
     verify_premise: str = "sentence"  # source premises: "sentence" or "window"
-    verify_top_k: int = 8  # premises retrieved per unit
+    verify_top_k: int = 3  # premises retrieved per unit
     verify_chunk_tokens: int = 180  # max word pieces of one premise
     verify_aggregate: str = "mean"  # "mean" or "min" over units
     # Platt scaling of the document score (calibration.json "document")
