@@ -222,7 +222,9 @@ class Harness:
         out = {}
         for name in sets:
             self.say(f"evaluating {name}")
+            t0 = time.perf_counter()
             res = getattr(self, name)()
+            res["seconds"] = time.perf_counter() - t0
             res = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in res.items()}
             res["anchor"] = ANCHORS[name]
             out[name] = res
