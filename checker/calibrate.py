@@ -42,6 +42,15 @@ def _csv_rows(path: Path, p: str, h: str, lab: str, delimiter: str = ","):
                 yield row[p], row[h], row[lab]
 
 
+def entity_pool(docs) -> dict[str, list[str]]:
+    """Sorted distinct entity strings per spaCy label: the replacements for entity swaps."""
+    pool: dict[str, set[str]] = {}
+    for d in docs:
+        for e in d.ents:
+            pool.setdefault(e.label_, set()).add(e.text)
+    return {k: sorted(v) for k, v in pool.items()}
+
+
 def _swap(doc, pool: dict, rng: random.Random) -> str | None:
     ents = [e for e in doc.ents if len(pool.get(e.label_, [])) > 5]
     if not ents:
@@ -92,11 +101,7 @@ def build_dev_set(data: Path, seed: int = 0, n_snli: int = 1200, n_synth: int = 
     rng.shuffle(sents)
     sents = sents[: n_synth * 6]
     docs = list(nlp.pipe(sents, batch_size=128))
-    pool: dict[str, list[str]] = {}
-    for d in docs:
-        for e in d.ents:
-            pool.setdefault(e.label_, []).append(e.text)
-    pool = {k: sorted(set(v)) for k, v in pool.items()}
+    pool = entity_pool(docs)
     swaps, negs, ents = [], [], []
     for d in docs:
         if len(swaps) < n_synth:

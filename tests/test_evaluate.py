@@ -2,7 +2,7 @@
 
 import pytest
 
-from checker.evaluate import Harness, split_f1, table
+from checker.evaluate import SETS, Harness, split_f1, summeval_split, table
 from tests.conftest import SHARED
 
 EVAL = SHARED / "data" / "eval"
@@ -16,9 +16,20 @@ def test_split_f1_metric():
 @pytest.mark.skipif(not EVAL.exists(), reason="../shared/data/eval not present")
 def test_harness_subset(nlp, embedder):
     h = Harness(EVAL, limit=4, say=lambda m: None)
-    res = h.run(["qags_sentence", "anli_r1", "claimdiff_w", "propsegment", "factcheck_gpt"])
+    res = h.run(list(SETS))
+    assert set(res) == set(SETS)
     for name, r in res.items():
-        assert r["n"] > 0 and r["examples_per_s"] > 0, name
+        assert r["n"] > 0 and r["examples_per_s"] > 0 and r["seconds"] > 0, name
+        assert r["anchor"], name
+    for name in ("summeval", "qags_summary", "qags_sentence", "wice"):
+        assert res[name]["threshold"] == h.t_doc  # the calibrated document threshold
     assert 0 <= res["anli_r1"]["accuracy_3way"] <= 1
     assert 0 <= res["propsegment"]["f1"] <= 1
     assert "| qags_sentence |" in table(res)
+
+
+@pytest.mark.skipif(not EVAL.exists(), reason="../shared/data/eval not present")
+def test_summeval_halves_are_article_disjoint():
+    dev, test = summeval_split(EVAL, "dev"), summeval_split(EVAL, "test")
+    assert len(dev) + len(test) == len(summeval_split(EVAL, "all")) == 1600
+    assert not {r["doc_id"] for r in dev} & {r["doc_id"] for r in test}
