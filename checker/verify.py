@@ -22,7 +22,7 @@ import numpy as np
 
 from .compare import combine, feature_vector
 from .config import Config
-from .signals import compare_facts, facts, overlap
+from .signals import aligned, compare_facts, facts, overlap
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class ClaimCheck:
     start: int
     end: int
     support: float  # P(the source entails the claim), best window
-    contradiction: float  # calibrated P(contradiction)
+    contradiction: float  # calibrated P(contradiction), best aligned premise (0 if none is aligned)
     verdict: str  # supported | contradicted | not in source
     best_support: Span | None = None
     best_contradiction: Span | None = None
@@ -114,7 +114,7 @@ class _Source:
     premises: list[Span]  # the NLI premises: sentences or windows (Config.verify_premise)
     sent_vecs: np.ndarray
     prem_vecs: np.ndarray
-    sent_facts: dict = field(default_factory=dict)  # sentence index -> facts, parsed lazily
+    prem_facts: dict = field(default_factory=dict)  # premise index -> facts, parsed lazily
 
 
 @dataclass
@@ -242,30 +242,41 @@ class Verifier:
         self._judge(jobs)
         return [self._checks(src, units) for src, units in jobs]
 
+    def _premise_facts(self, src: _Source, w: int):
+        if w not in src.prem_facts:
+            src.prem_facts[w] = facts(self.nlp(src.premises[w].text))
+        return src.prem_facts[w]
+
     def _checks(self, src: _Source, units: list[_Unit]) -> list[ClaimCheck]:
+        """Per unit: support = the best retrieved premise's P(entailment); contradiction =
+        the highest calibrated P(contradiction) (NLI premise -> claim combined with the
+        mismatch signals, as in the cross-source comparison) over the retrieved premises
+        that pass the alignment gate, i.e. talk about the same fact; 0 when none does, so an
+        unrelated sentence the NLI model calls "contradiction" is never shown as evidence."""
         if not units:
             return []
+        from .embed import embed
+
         cfacts = [facts(d) for d in self.nlp.pipe([u.text for u in units])]
-        cv_s = None
+        sims = embed([u.text for u in units], self.embedder) @ src.prem_vecs.T
         checks = []
         t = self.config.thresholds
         for ci, u in enumerate(units):
             p = u.probs
-            e_best, c_best = int(np.argmax(p[:, 0])), int(np.argmax(p[:, 2]))
+            e_best = int(np.argmax(p[:, 0]))
             support = float(p[e_best, 0])
-            if cv_s is None:
-                from .embed import embed
-
-                cv_s = embed([x.text for x in units], self.embedder) @ src.sent_vecs.T
-            si = int(np.argmax(cv_s[ci]))
-            best_sent = src.sents[si]
-            if si not in src.sent_facts:
-                src.sent_facts[si] = facts(self.nlp(best_sent.text))
-            sig = compare_facts(cfacts[ci], src.sent_facts[si])
-            ov = overlap(cfacts[ci], src.sent_facts[si])
-            # one direction only (premise -> claim): reuse it for both slots of the combiner
-            x = feature_vector(p[c_best], p[c_best], float(cv_s[ci, si]), sig, ov)
-            pc, _ = combine(self.config.combiner, x, sig, int(np.argmax(p[c_best])) == 1)
+            pc, c_prem, c_sig = 0.0, None, ()
+            for j, w in enumerate(u.top):
+                pf = self._premise_facts(src, int(w))
+                sim = float(sims[ci, w])
+                if not aligned(cfacts[ci], pf, sim):
+                    continue
+                sig = compare_facts(cfacts[ci], pf)
+                # one direction only (premise -> claim): it fills both slots of the combiner
+                x = feature_vector(p[j], p[j], sim, sig, overlap(cfacts[ci], pf))
+                pc_j, _ = combine(self.config.combiner, x, sig, int(np.argmax(p[j])) == 1)
+                if pc_j > pc:
+                    pc, c_prem, c_sig = pc_j, src.premises[w], sig
             if support >= t["corroboration"] and support >= pc:
                 verdict = "supported"
             elif pc >= t["contradiction"]:
@@ -274,8 +285,8 @@ class Verifier:
                 verdict = "not in source"
             checks.append(ClaimCheck(claim=u.text, sentence=u.span.text, start=u.span.start, end=u.span.end,
                                      support=round(support, 4), contradiction=round(pc, 4), verdict=verdict,
-                                     best_support=src.premises[u.top[e_best]], best_contradiction=best_sent,
-                                     signals=[{"name": s.name, "detail": s.detail} for s in sig]))
+                                     best_support=src.premises[u.top[e_best]], best_contradiction=c_prem,
+                                     signals=[{"name": g.name, "detail": g.detail} for g in c_sig]))
         return checks
 
     def check(self, source: str, text: str) -> list[ClaimCheck]:

@@ -54,13 +54,22 @@ def test_no_usable_input(tmp_path):
 
 def test_verify_json(tmp_path):
     src = tmp_path / "source.txt"
-    src.write_text("The International Criminal Court issued an arrest warrant for Vladimir Putin in March 2023. "
-                   "Russia does not recognise the court.\n", encoding="utf-8")
+    raw = ("Home | World | Politics | Sport\nShare this article\n\n"  # boilerplate: cleaned offsets != file offsets
+           "The International Criminal Court issued an arrest warrant for Vladimir Putin in March 2023. "
+           "Russia does not recognise the court.\n")
+    src.write_text(raw, encoding="utf-8")
     r = run_cli(["verify", str(src), "The International Criminal Court issued a warrant for Putin. "
                  "Russia recognises the court.", "--format", "json"], tmp_path)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert 0.0 <= out["consistency"] <= 1.0 and len(out["claims"]) == 2
     first, second = out["claims"]
-    assert first["verdict"] == "supported" and first["best_support"]["end"] <= len(src.read_text())
-    assert second["verdict"] != "supported"
+    assert first["verdict"] == "supported"
+    ev = first["best_support"]
+    assert ev["file"] == "source.txt" and raw[ev["start"]:ev["end"]] == ev["text"]  # offsets in the original file
+    assert second["verdict"] == "contradicted"
+    ev = second["best_contradiction"]
+    assert raw[ev["start"]:ev["end"]] == ev["text"] and "does not recognise" in ev["text"]
+    assert any(s["name"] == "negation_mismatch" for s in second["signals"])
+    text = "The International Criminal Court issued a warrant for Putin. Russia recognises the court."
+    assert text[second["start"]:second["end"]] == second["sentence"] and second["file"] == "<text>"

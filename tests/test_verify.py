@@ -62,3 +62,16 @@ def test_scoring_description_matches_config(verifier):
     assert sc["unit"] == verifier.config.verify_unit and sc["aggregate"] in ("mean", "min")
     if verifier.doc_cal:  # the shipped calibration was fitted with the shipped scoring
         assert verifier.doc_cal["scoring"] == sc
+
+
+def test_contradiction_evidence_is_the_conflicting_sentence(verifier):
+    doc = ("The mayor opened the new library on Monday. It holds 40,000 books. "
+           "The building cost 12 million euros and was designed by a local architect.")
+    wrong, unrelated = verifier.check(doc, "The library holds 90,000 books. Paris is the capital of France.")
+    assert wrong.verdict == "contradicted"
+    assert wrong.best_contradiction.text == "It holds 40,000 books."
+    assert doc[wrong.best_contradiction.start:wrong.best_contradiction.end] == wrong.best_contradiction.text
+    assert any(s["name"] == "number_mismatch" for s in wrong.signals)
+    # no source sentence is about Paris: nothing may be shown as contradicting evidence
+    assert unrelated.verdict == "not in source"
+    assert unrelated.best_contradiction is None and unrelated.contradiction == 0.0
