@@ -247,11 +247,11 @@ class Verifier:
             src.prem_facts[w] = facts(self.nlp(src.premises[w].text))
         return src.prem_facts[w]
 
-    def _checks(self, src: _Source, units: list[_Unit]) -> list[ClaimCheck]:
-        """Per unit: support = the best retrieved premise's P(entailment); contradiction =
-        the highest calibrated P(contradiction) (NLI premise -> claim combined with the
-        mismatch signals, as in the cross-source comparison) over the retrieved premises
-        that pass the alignment gate, i.e. talk about the same fact; 0 when none does, so an
+    def _contradictions(self, src: _Source, units: list[_Unit]) -> list[tuple[float, Span | None, tuple]]:
+        """Per unit: (P(contradiction), the premise giving it, its fired signals) — the
+        highest calibrated P(contradiction) (NLI premise -> unit combined with the mismatch
+        signals, as in the cross-source comparison) over the retrieved premises that pass the
+        alignment gate, i.e. talk about the same fact; (0, None, ()) when none does, so an
         unrelated sentence the NLI model calls "contradiction" is never shown as evidence."""
         if not units:
             return []
@@ -259,24 +259,31 @@ class Verifier:
 
         cfacts = [facts(d) for d in self.nlp.pipe([u.text for u in units])]
         sims = embed([u.text for u in units], self.embedder) @ src.prem_vecs.T
-        checks = []
-        t = self.config.thresholds
+        out = []
         for ci, u in enumerate(units):
-            p = u.probs
-            e_best = int(np.argmax(p[:, 0]))
-            support = float(p[e_best, 0])
-            pc, c_prem, c_sig = 0.0, None, ()
+            best = (0.0, None, ())
             for j, w in enumerate(u.top):
                 pf = self._premise_facts(src, int(w))
                 sim = float(sims[ci, w])
                 if not aligned(cfacts[ci], pf, sim):
                     continue
                 sig = compare_facts(cfacts[ci], pf)
-                # one direction only (premise -> claim): it fills both slots of the combiner
-                x = feature_vector(p[j], p[j], sim, sig, overlap(cfacts[ci], pf))
-                pc_j, _ = combine(self.config.combiner, x, sig, int(np.argmax(p[j])) == 1)
-                if pc_j > pc:
-                    pc, c_prem, c_sig = pc_j, src.premises[w], sig
+                # one direction only (premise -> unit): it fills both slots of the combiner
+                x = feature_vector(u.probs[j], u.probs[j], sim, sig, overlap(cfacts[ci], pf))
+                pc, _ = combine(self.config.combiner, x, sig, int(np.argmax(u.probs[j])) == 1)
+                if pc > best[0]:
+                    best = (pc, src.premises[w], sig)
+            out.append(best)
+        return out
+
+    def _checks(self, src: _Source, units: list[_Unit]) -> list[ClaimCheck]:
+        """Per unit: support = the best retrieved premise's P(entailment); contradiction and
+        its evidence from :meth:`_contradictions`; the verdict from the claim-pair thresholds."""
+        checks = []
+        t = self.config.thresholds
+        for u, (pc, c_prem, c_sig) in zip(units, self._contradictions(src, units)):
+            e_best = int(np.argmax(u.probs[:, 0]))
+            support = float(u.probs[e_best, 0])
             if support >= t["corroboration"] and support >= pc:
                 verdict = "supported"
             elif pc >= t["contradiction"]:
