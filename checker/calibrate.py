@@ -167,6 +167,30 @@ def _best_threshold(p: np.ndarray, y: np.ndarray, target_precision: float) -> tu
     return (float(t), *_pr(p, y, float(t)))
 
 
+def _calibrate_support(pairs, nli, cfg: Config, seed: int, target_precision: float, best_threshold) -> dict:
+    """Platt scaling of ``checker verify``'s per-claim support — the raw NLI P(entailment)
+    of a source sentence for a claim, one direction, no alignment gate (verify's population)
+    — on *all* dev pairs (70% fit / 30% held out), and the threshold reaching the target
+    precision for "entailed" on the held-out part: the ``supported`` verdict."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    raw = nli.predict([(p[0], p[1]) for p in pairs], batch_size=cfg.nli_batch_size)[:, 0]
+    y = np.array([p[2] == "entailment" for p in pairs], dtype=int)
+    idx = np.random.RandomState(seed + 1).permutation(len(pairs))
+    cut = int(0.7 * len(pairs))
+    tr, te = idx[:cut], idx[cut:]
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit(raw[tr, None], y[tr])
+    coef, icpt = float(lr.coef_[0][0]), float(lr.intercept_[0])
+    p = 1 / (1 + np.exp(-(coef * raw[te] + icpt)))
+    t, prec, rec, f1 = best_threshold(p, y[te], target_precision)
+    return {"platt": {"coef": round(coef, 6), "intercept": round(icpt, 6)}, "threshold": t,
+            "dev": {"roc_auc": round(float(roc_auc_score(y[te], p)), 4), "ece": round(_ece(p, y[te]), 4),
+                    "ece_raw_nli": round(_ece(raw[te], y[te]), 4), "precision_at_threshold": round(prec, 4),
+                    "recall_at_threshold": round(rec, 4), "target_precision": target_precision,
+                    "positives": int(y[te].sum()), "n": int(len(te)), "fit": int(len(tr))}}
+
+
 def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print,
               target_precision: float = 0.9) -> dict:
     from sklearn.linear_model import LogisticRegression
@@ -192,6 +216,7 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     gate = align_gate(cfg)
     keep = [k for k in range(len(pairs)) if aligned(fa[k], fb[k], float(sims[k]), **gate)]
     n_all = len(pairs)
+    support = _calibrate_support(pairs, nli, cfg, seed, target_precision, _best_threshold)
     pairs, sims = [pairs[k] for k in keep], sims[keep]
     fa, fb = [fa[k] for k in keep], [fb[k] for k in keep]
     say(f"{len(pairs)} of {n_all} dev pairs are aligned; computing features (NLI both directions)")
@@ -247,6 +272,7 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     result["dev"]["split"] = {"fit": len(tr), "held_out": len(te), "seed": seed}
     weights = nli_model_dir() / "model.safetensors"
     result["model"] = {"nli": nli_model_dir().name, "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()}
+    result["support"] = support
     if out.exists() and "document" in (old := json.loads(out.read_text())):
         result["document"] = old["document"]  # fitted separately (calibrate --document)
     out.write_text(json.dumps(result, indent=1) + "\n")

@@ -80,6 +80,8 @@ class Config:
     verify_aggregate: str = "mean"  # "mean" or "min" over units
     # Platt scaling of the document score (calibration.json "document")
     document: dict = field(default_factory=dict)
+    # Platt scaling + threshold of verify's per-claim support (calibration.json "support")
+    support: dict = field(default_factory=dict)
     nli_batch_size: int = 32
     nli_max_length: int = 256
     # decision thresholds on calibrated probabilities (from calibration.json)
@@ -97,7 +99,7 @@ class Config:
             cfg = replace(cfg, thresholds=dict(cal.get("thresholds", cfg.thresholds)),
                           combiner={k: cal[k] for k in ("features", "contradiction", "corroboration", "signal_rates")
                                     if k in cal},
-                          document=dict(cal.get("document", {})))
+                          document=dict(cal.get("document", {})), support=dict(cal.get("support", {})))
         return replace(cfg, **overrides) if overrides else cfg
 
 

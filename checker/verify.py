@@ -38,7 +38,7 @@ class ClaimCheck:
     sentence: str  # the claim's sentence in the checked text
     start: int
     end: int
-    support: float  # P(the source entails the claim), best window
+    support: float  # calibrated P(the best retrieved source sentence entails the claim)
     contradiction: float  # calibrated P(contradiction), best aligned premise (0 if none is aligned)
     verdict: str  # supported | contradicted | not in source
     best_support: Span | None = None
@@ -231,6 +231,15 @@ class Verifier:
             return (raw + 1) / 2
         return float(1 / (1 + np.exp(-(pl["coef"] * raw + pl["intercept"]))))
 
+    def support_probability(self, p_entail: float) -> float:
+        """P(the source sentence entails the claim) from the raw NLI P(entailment), Platt
+        scaling fitted by ``checker calibrate`` on the claim-pair dev set (all pairs, no
+        alignment gate); without it, the raw probability."""
+        pl = self.config.support.get("platt")
+        if not pl:
+            return p_entail
+        return float(1 / (1 + np.exp(-(pl["coef"] * p_entail + pl["intercept"]))))
+
     def consistency(self, pairs: list[tuple[str, str]]) -> list[float]:
         return [round(self.probability(r), 4) for r in self.raw_scores(pairs)]
 
@@ -281,10 +290,11 @@ class Verifier:
         its evidence from :meth:`_contradictions`; the verdict from the claim-pair thresholds."""
         checks = []
         t = self.config.thresholds
+        t_sup = self.config.support.get("threshold", t["corroboration"])
         for u, (pc, c_prem, c_sig) in zip(units, self._contradictions(src, units)):
             e_best = int(np.argmax(u.probs[:, 0]))
-            support = float(u.probs[e_best, 0])
-            if support >= t["corroboration"] and support >= pc:
+            support = self.support_probability(float(u.probs[e_best, 0]))
+            if support >= t_sup and support >= pc:
                 verdict = "supported"
             elif pc >= t["contradiction"]:
                 verdict = "contradicted"

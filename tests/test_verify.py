@@ -75,3 +75,13 @@ def test_contradiction_evidence_is_the_conflicting_sentence(verifier):
     # no source sentence is about Paris: nothing may be shown as contradicting evidence
     assert unrelated.verdict == "not in source"
     assert unrelated.best_contradiction is None and unrelated.contradiction == 0.0
+
+
+def test_support_is_calibrated(verifier):
+    cal = verifier.config.support  # fitted by `checker calibrate` (shipped calibration.json)
+    assert cal and 0.0 < cal["threshold"] < 1.0
+    assert cal["dev"]["precision_at_threshold"] >= cal["dev"]["target_precision"] - 1e-9
+    ps = [verifier.support_probability(x) for x in (0.0, 0.3, 0.6, 0.9, 1.0)]
+    assert ps == sorted(ps) and all(0.0 <= p <= 1.0 for p in ps)
+    check = verifier.check("The building cost 12 million euros.", "The building cost 12 million euros.")[0]
+    assert check.verdict == "supported" and check.support >= cal["threshold"]
