@@ -167,7 +167,7 @@ def _best_threshold(p: np.ndarray, y: np.ndarray, target_precision: float) -> tu
     return (float(t), *_pr(p, y, float(t)))
 
 
-def _calibrate_support(pairs, nli, cfg: Config, seed: int, target_precision: float, best_threshold) -> dict:
+def _calibrate_support(pairs, nli, cfg: Config, seed: int, target_precision: float) -> dict:
     """Platt scaling of ``checker verify``'s per-claim support — the raw NLI P(entailment)
     of a source sentence for a claim, one direction, no alignment gate (verify's population)
     — on *all* dev pairs (70% fit / 30% held out), and the threshold reaching the target
@@ -182,8 +182,8 @@ def _calibrate_support(pairs, nli, cfg: Config, seed: int, target_precision: flo
     tr, te = idx[:cut], idx[cut:]
     lr = LogisticRegression(C=1.0, max_iter=2000).fit(raw[tr, None], y[tr])
     coef, icpt = float(lr.coef_[0][0]), float(lr.intercept_[0])
-    p = 1 / (1 + np.exp(-(coef * raw[te] + icpt)))
-    t, prec, rec, f1 = best_threshold(p, y[te], target_precision)
+    p = lr.predict_proba(raw[te, None])[:, 1]
+    t, prec, rec, f1 = _best_threshold(p, y[te], target_precision)
     return {"platt": {"coef": round(coef, 6), "intercept": round(icpt, 6)}, "threshold": t,
             "dev": {"roc_auc": round(float(roc_auc_score(y[te], p)), 4), "ece": round(_ece(p, y[te]), 4),
                     "ece_raw_nli": round(_ece(raw[te], y[te]), 4), "precision_at_threshold": round(prec, 4),
@@ -216,7 +216,7 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     gate = align_gate(cfg)
     keep = [k for k in range(len(pairs)) if aligned(fa[k], fb[k], float(sims[k]), **gate)]
     n_all = len(pairs)
-    support = _calibrate_support(pairs, nli, cfg, seed, target_precision, _best_threshold)
+    support = _calibrate_support(pairs, nli, cfg, seed, target_precision)
     pairs, sims = [pairs[k] for k in keep], sims[keep]
     fa, fb = [fa[k] for k in keep], [fb[k] for k in keep]
     say(f"{len(pairs)} of {n_all} dev pairs are aligned; computing features (NLI both directions)")

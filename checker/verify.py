@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .compare import combine, feature_vector
+from .compare import _logistic, combine, feature_vector
 from .config import Config
 from .signals import aligned, compare_facts, facts, overlap
 
@@ -108,11 +108,14 @@ def text_claims(text: str, nlp) -> list[tuple[str, Span]]:
     return out
 
 
+def _platt(pl: dict, x: float) -> float:
+    """Platt scaling: the one-feature logistic regression ``{"coef", "intercept"}`` at ``x``."""
+    return _logistic({"coef": [pl["coef"]], "intercept": pl["intercept"]}, [x])
+
+
 @dataclass
 class _Source:
-    sents: list[Span]
     premises: list[Span]  # the NLI premises: sentences or windows (Config.verify_premise)
-    sent_vecs: np.ndarray
     prem_vecs: np.ndarray
     prem_facts: dict = field(default_factory=dict)  # premise index -> facts, parsed lazily
 
@@ -122,6 +125,7 @@ class _Unit:
     text: str
     span: Span  # the sentence of the checked text it comes from
     top: np.ndarray  # indices of the retrieved premises
+    sims: np.ndarray  # cosine similarity to every premise of the source
     probs: np.ndarray | None = None  # (len(top), 3) NLI window -> unit
 
 
@@ -172,11 +176,9 @@ class Verifier:
             prem = windows(sents, source, self.nli.tokenizer, self.chunk_tokens) or [Span(source, 0, len(source))]
         else:
             prem = windows_per_sentence(sents, source, self.nli.tokenizer, self.chunk_tokens)
-        sv = embed([s.text for s in sents], self.embedder)
-        pv = sv if prem == sents else embed([w.text for w in prem], self.embedder)
         if len(self._sources) > 64:
             self._sources.clear()
-        self._sources[source] = out = _Source(sents, prem, sv, pv)
+        self._sources[source] = out = _Source(prem, embed([w.text for w in prem], self.embedder))
         return out
 
     def _units(self, src: _Source, items: list[tuple[str, Span]]) -> list[_Unit]:
@@ -184,9 +186,9 @@ class Verifier:
 
         if not items:
             return []
-        cv = embed([t for t, _ in items], self.embedder)
-        top = np.argsort(-(cv @ src.prem_vecs.T), axis=1, kind="stable")[:, : self.top_k]
-        return [_Unit(t, span, top[i]) for i, (t, span) in enumerate(items)]
+        sims = embed([t for t, _ in items], self.embedder) @ src.prem_vecs.T
+        top = np.argsort(-sims, axis=1, kind="stable")[:, : self.top_k]
+        return [_Unit(t, span, top[i], sims[i]) for i, (t, span) in enumerate(items)]
 
     def _judge(self, jobs: list[tuple[_Source, list[_Unit]]]) -> None:
         """One batched NLI pass over every (premise, unit) pair of every job."""
@@ -227,18 +229,14 @@ class Verifier:
         """P(consistent) from a raw score (Platt scaling fitted on SummEval dev); without a
         document calibration, the raw score rescaled to [0, 1]."""
         pl = (self.doc_cal or {}).get("platt")
-        if not pl:
-            return (raw + 1) / 2
-        return float(1 / (1 + np.exp(-(pl["coef"] * raw + pl["intercept"]))))
+        return _platt(pl, raw) if pl else (raw + 1) / 2
 
     def support_probability(self, p_entail: float) -> float:
         """P(the source sentence entails the claim) from the raw NLI P(entailment), Platt
         scaling fitted by ``checker calibrate`` on the claim-pair dev set (all pairs, no
         alignment gate); without it, the raw probability."""
         pl = self.config.support.get("platt")
-        if not pl:
-            return p_entail
-        return float(1 / (1 + np.exp(-(pl["coef"] * p_entail + pl["intercept"]))))
+        return _platt(pl, p_entail) if pl else p_entail
 
     def consistency(self, pairs: list[tuple[str, str]]) -> list[float]:
         return [round(self.probability(r), 4) for r in self.raw_scores(pairs)]
@@ -262,18 +260,13 @@ class Verifier:
         signals, as in the cross-source comparison) over the retrieved premises that pass the
         alignment gate, i.e. talk about the same fact; (0, None, ()) when none does, so an
         unrelated sentence the NLI model calls "contradiction" is never shown as evidence."""
-        if not units:
-            return []
-        from .embed import embed
-
         cfacts = [facts(d) for d in self.nlp.pipe([u.text for u in units])]
-        sims = embed([u.text for u in units], self.embedder) @ src.prem_vecs.T
         out = []
         for ci, u in enumerate(units):
             best = (0.0, None, ())
             for j, w in enumerate(u.top):
                 pf = self._premise_facts(src, int(w))
-                sim = float(sims[ci, w])
+                sim = float(u.sims[w])
                 if not aligned(cfacts[ci], pf, sim):
                     continue
                 sig = compare_facts(cfacts[ci], pf)
