@@ -332,3 +332,184 @@ def calibrate_document(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
     out.write_text(json.dumps(cal, indent=1) + "\n")
     say(f"wrote the document calibration to {out}")
     return doc
+
+
+def story_features(stories, nlp=None, embedder=None):
+    """Claims and embeddings of the given real-news stories' articles (one mixed corpus):
+    (documents, claims, vectors, true story id per document)."""
+    import tempfile
+
+    from . import claims as claims_stage
+    from . import ingest
+    from .embed import embed, load_embedder
+    from .realnews import write_corpus
+
+    nlp = nlp or claims_stage.load_nlp()
+    embedder = embedder or load_embedder()
+    with tempfile.TemporaryDirectory() as tmp:
+        write_corpus(stories, tmp, layout="mixed")
+        docs, _ = ingest.load([tmp])
+    _, claims = claims_stage.extract(docs, nlp)
+    vecs = embed([c.text for c in claims], embedder)
+    truth = [d.name.split("#", 1)[1].rsplit("-", 1)[0] for d in docs]
+    return docs, claims, vecs, truth
+
+
+def pairwise_scores(labels, truth) -> tuple[float, float]:
+    """Pairwise precision and recall of a grouping against the true stories."""
+    n = len(labels)
+    tp = fp = fn = 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            same_pred, same_true = labels[i] == labels[j], truth[i] == truth[j]
+            tp += same_pred and same_true
+            fp += same_pred and not same_true
+            fn += same_true and not same_pred
+    return tp / max(1, tp + fp), tp / max(1, tp + fn)
+
+
+def calibrate_stories(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, min_precision: float = 0.9) -> dict:
+    """Choose the story-grouping weight and distance on the **dev** half of the ClaimDiff
+    stories mixed in one corpus: the largest pairwise recall (articles of one story grouped
+    together) whose pairwise precision (grouped articles really of one story) is at least
+    ``min_precision``. Updates the ``stories`` entry of ``calibration.json``."""
+    from .realnews import load_stories
+    from .stories import group, tfidf_similarity, article_vectors
+
+    dev = [s for s in load_stories(eval_dir) if s.split == "dev"]
+    docs, claims, vecs, truth = story_features(dev)
+    say(f"grouping {len(docs)} dev articles of {len(dev)} stories")
+    emb = article_vectors(docs, claims, vecs)
+    emb_sim, tf_sim = emb @ emb.T, tfidf_similarity(docs)
+    best, table = None, []
+    for w in (0.0, 0.25, 0.5, 0.75, 1.0):
+        sim = (1 - w) * emb_sim + w * tf_sim
+        for t in np.round(np.arange(0.3, 0.98, 0.025), 3):
+            prec, rec = pairwise_scores(group(sim, float(t)), truth)
+            table.append({"tfidf_weight": w, "max_distance": float(t), "precision": round(prec, 4), "recall": round(rec, 4)})
+            key = (prec >= min_precision, rec if prec >= min_precision else prec, -t)
+            if best is None or key > best[0]:
+                best = (key, table[-1])
+    chosen = dict(best[1])
+    entry = {"tfidf_weight": chosen["tfidf_weight"], "max_distance": chosen["max_distance"],
+             "dev": {"set": "ClaimDiff train stories, dev half (checker.realnews split), mixed in one corpus",
+                     "stories": len(dev), "articles": len(docs), "pairwise_precision": chosen["precision"],
+                     "pairwise_recall": chosen["recall"], "min_precision": min_precision}}
+    cal = json.loads(out.read_text()) if out.exists() else {}
+    cal["stories"] = entry
+    out.write_text(json.dumps(cal, indent=1) + "\n")
+    say(f"stories: tfidf_weight {entry['tfidf_weight']}, max_distance {entry['max_distance']} "
+        f"(dev pairwise precision {chosen['precision']:.3f}, recall {chosen['recall']:.3f}); wrote {out}")
+    return entry
+
+
+def labelled_judgements(result, stories, labels, renamed) -> list[tuple]:
+    """(judgement, label) for every judged pair whose two sentences carry a label."""
+    from .realnews import article_id_of, article_sentences, locate
+
+    index = article_sentences(stories)
+    rev = {(sid, new): old for (sid, old), new in renamed.items()}
+    out = []
+    for j in result.judgements:
+        a, b = result.claim(j.a), result.claim(j.b)
+        aa, ab = article_id_of(a.doc), article_id_of(b.doc)
+        sid = aa.rsplit("-", 1)[0]
+        if sid != ab.rsplit("-", 1)[0]:
+            out.append((j, "cross_story", (sid, a.sentence.id, b.sentence.id)))
+            continue
+        ha, hb = locate(aa, a.sentence.text, index), locate(ab, b.sentence.text, index)
+        if not (ha and hb):
+            continue
+        lab = None
+        for x, y in ((ha, hb), (rev.get((sid, ha), ha), rev.get((sid, hb), hb))):
+            lab = lab or labels.get((sid,) + tuple(sorted((x, y))))
+        if lab:
+            out.append((j, lab["label"], (sid,) + tuple(sorted((ha, hb)))))
+    return out
+
+
+def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, target_precision: float = 0.9,
+                       min_fired: int = 5) -> dict:
+    """The real-news layer, fitted on the **dev** stories only (real ClaimDiff and CNN/DM
+    pairs plus the dev half of the planted errors):
+
+    1. run the checker end to end on them with the plain logistic combiner (no signal
+       floors);
+    2. for every mismatch signal and NLI stratum, its precision on labelled dev pairs
+       (contradiction vs any other label; Laplace-smoothed), kept where it fired on at least
+       ``min_fired`` pairs;
+    3. with those floors, the lowest contradiction threshold whose sentence-pair precision on
+       dev reaches ``target_precision`` (with at least 5 flags), else the best F1.
+
+    Writes the ``realnews`` entry of ``calibration.json``."""
+    import tempfile
+    from dataclasses import replace as dc_replace
+
+    from .compare import SIGNAL_NAMES, nli_stratum, score_pair
+    from .pipeline import run
+    from .realnews import apply_planted, load_cnndm_stories, load_labels, load_planted, load_stories, write_corpus
+
+    stories = [s for s in load_stories(eval_dir) + load_cnndm_stories(eval_dir) if s.split == "dev"]
+    stories, pl = apply_planted(stories, [e for e in load_planted() if e["story"] in {s.id for s in stories}])
+    labels = dict(load_labels())
+    labels.update(pl["labels"])
+    cfg = dc_replace(Config.default(progress=False), realnews={"signal_rates": {}, "threshold": 0.5})
+    say(f"running the checker on {len(stories)} dev stories ({len(pl['labels'])} planted errors)")
+    with tempfile.TemporaryDirectory() as tmp:
+        write_corpus(stories, tmp, layout="mixed")
+        result = run([tmp], config=cfg)
+    rows = labelled_judgements(result, stories, labels, pl["renamed"])
+    say(f"{len(rows)} judged pairs carry a label")
+
+    def probs(j):
+        return ((j.p_entail_ab, j.p_neutral_ab, j.p_contra_ab), (j.p_entail_ba, j.p_neutral_ba, j.p_contra_ba))
+
+    rates: dict[str, dict] = {}
+    for stratum in ("nli_entailed_one", "nli_neutral", "nli_other"):
+        for name in SIGNAL_NAMES:
+            fired = [lab for j, lab, _ in rows if nli_stratum(*probs(j)) == stratum and any(s.name == name for s in j.signals)]
+            if len(fired) >= min_fired:
+                k = sum(lab == "contradiction" for lab in fired)
+                rates.setdefault(stratum, {})[name] = {"rate": round((k + 1) / (len(fired) + 2), 4), "n": len(fired)}
+    rn = {"signal_rates": rates}
+
+    # re-score with the floors: the judgement's base probability is its LR score (no floor)
+    # = the stored contradiction when nothing fired; recompute from the stored parts
+    def final(j):
+        base = j.contradiction
+        if j.event == "different" or j.event == "same_text":
+            return 0.0
+        stratum = nli_stratum(*probs(j))
+        if stratum == "nli_entailed_both":
+            return base
+        fired = [rates.get(stratum, {}).get(s.name, {}).get("rate", 0.0) for s in j.signals]
+        return max([base] + fired)
+
+    best: dict[tuple, tuple[float, str]] = {}
+    for j, lab, key in rows:
+        p = final(j) if j.contradiction >= 0 else 0.0
+        if key not in best or p > best[key][0]:
+            best[key] = (p, lab)
+    ps = np.array([v[0] for v in best.values()])
+    ys = np.array([v[1] == "contradiction" for v in best.values()], dtype=int)
+    grid = np.round(np.arange(0.3, 0.991, 0.01), 2)
+    chosen = None
+    for t in grid:
+        prec, rec, f1 = _pr(ps, ys, float(t))
+        if prec >= target_precision and (ps >= t).sum() >= 5:
+            chosen = (float(t), prec, rec, f1)
+            break
+    if chosen is None:
+        t = max(grid, key=lambda t: (_pr(ps, ys, float(t))[2], t))
+        chosen = (float(t), *_pr(ps, ys, float(t)))
+    t, prec, rec, f1 = chosen
+    rn.update(threshold=t, dev={"set": "ClaimDiff + CNN/DM dev stories (checker.realnews) with the dev planted errors",
+                               "sentence_pairs": int(len(ys)), "contradictions": int(ys.sum()),
+                               "precision_at_threshold": round(prec, 4), "recall_at_threshold": round(rec, 4),
+                               "flags_at_threshold": int((ps >= t).sum()), "target_precision": target_precision,
+                               "min_fired": min_fired})
+    cal = json.loads(out.read_text()) if out.exists() else {}
+    cal["realnews"] = rn
+    out.write_text(json.dumps(cal, indent=1) + "\n")
+    say(f"real-news layer: threshold {t} (dev precision {prec:.2f}, recall {rec:.2f}); signal rates {rates}; wrote {out}")
+    return rn

@@ -13,7 +13,7 @@ import numpy as np
 from .records import Claim, Cluster
 
 
-def cluster_claims(claims: list[Claim], vecs: np.ndarray, distance: float) -> list[Cluster]:
+def cluster_claims(claims: list[Claim], vecs: np.ndarray, distance: float, first_id: int = 0) -> list[Cluster]:
     if not claims:
         return []
     if len(claims) == 1:
@@ -31,7 +31,7 @@ def cluster_claims(claims: list[Claim], vecs: np.ndarray, distance: float) -> li
     out = []
     for cid, idx in enumerate(ordered):
         docs = sorted({claims[i].doc for i in idx})
-        out.append(Cluster(id=cid, claim_ids=tuple(claims[i].id for i in idx), docs=tuple(docs)))
+        out.append(Cluster(id=first_id + cid, claim_ids=tuple(claims[i].id for i in idx), docs=tuple(docs)))
     return out
 
 

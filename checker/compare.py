@@ -21,7 +21,8 @@ import math
 import numpy as np
 
 from .records import Claim, Judgement, Signal
-from .signals import SIGNAL_NAMES, aligned, compare_facts, facts, overlap
+from .signals import SIGNAL_NAMES, aligned, compare_facts, event_relation, facts, overlap
+from .textnorm import same_statement, statement_key
 
 FEATURES = ("pc_max", "pc_min", "pe_max", "pe_min", "pn_max", "sim", "overlap",
             "entity_mismatch", "number_mismatch", "date_mismatch", "negation_mismatch",
@@ -55,14 +56,17 @@ def _logistic(weights: dict, x: list[float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def combine(combiner: dict, x: list[float], signals: tuple[Signal, ...] = (), neutral: bool = False) -> tuple[float, float]:
+def combine(combiner: dict, x: list[float], signals: tuple[Signal, ...] = (), neutral: bool = False,
+            entailed: bool = False) -> tuple[float, float]:
     """(P(contradiction), P(corroboration)).
 
     The logistic regression gives both. A fired mismatch signal raises P(contradiction)
     to at least that signal's measured precision on aligned dev pairs in the same NLI
     stratum (``signal_rates``: P(contradiction | aligned, signal fired, NLI neutral in
     both directions or not), from ``checker calibrate``) — small NLI models miss entity swaps that the signals catch — and a pair
-    is never more likely a corroboration than 1 - P(contradiction).
+    is never more likely a corroboration than 1 - P(contradiction). A signal never overrides
+    an NLI judgement of entailment (``entailed``: NLI's most likely label is entailment in
+    either direction).
     Without a calibration file, fall back to the raw NLI probabilities (max over both
     directions)."""
     if not (combiner and combiner.get("features") == list(FEATURES)):
@@ -72,7 +76,7 @@ def combine(combiner: dict, x: list[float], signals: tuple[Signal, ...] = (), ne
     stratum = "nli_neutral" if neutral else "nli_not_neutral"
     rates = combiner.get("signal_rates", {}).get(stratum, {})
     fired = [rates[s.name]["rate"] for s in signals if s.name in rates]
-    if fired:
+    if fired and not entailed:
         pc = max(pc, max(fired))
     return pc, min(pe, 1.0 - pc)
 
@@ -82,41 +86,120 @@ def align_gate(config):
                 paraphrase_sim=config.align_paraphrase_sim)
 
 
+def nli_stratum(p_ab, p_ba) -> str:
+    """Which way NLI leans: entailed both ways (a paraphrase), one way, neutral both ways, other."""
+    ea, eb = int(np.argmax(p_ab)) == 0, int(np.argmax(p_ba)) == 0
+    if ea and eb:
+        return "nli_entailed_both"
+    if ea or eb:
+        return "nli_entailed_one"
+    return "nli_neutral" if both_neutral(p_ab, p_ba) else "nli_other"
+
+
+def score_pair(config, x: list[float], sig, p_ab, p_ba) -> tuple[float, float]:
+    """(P(contradiction), P(corroboration)) of one aligned pair.
+
+    With a real-news calibration (``calibration.json["realnews"]``, from ``checker calibrate
+    --realnews``), the logistic combiner gives the base probability and a fired signal raises
+    P(contradiction) to that signal's precision *measured on the real-news dev stories* in
+    the pair's NLI stratum; never when NLI calls the pair entailed in both directions (a
+    paraphrase), and only where at least 5 dev pairs fired it. Without one, the older
+    synthetic-dev signal rates apply (:func:`combine`)."""
+    rn = config.realnews
+    if not rn:
+        return combine(config.combiner, x, sig, both_neutral(p_ab, p_ba), entailed_either(p_ab, p_ba))
+    pc, pe = combine({k: v for k, v in config.combiner.items() if k != "signal_rates"}, x)
+    stratum = nli_stratum(p_ab, p_ba)
+    if stratum != "nli_entailed_both":
+        rates = rn.get("signal_rates", {}).get(stratum, {})
+        fired = [rates[s.name]["rate"] for s in sig if s.name in rates]
+        if fired:
+            pc = max(pc, max(fired))
+    return pc, min(pe, 1.0 - pc)
+
+
+def entailed_either(p_ab, p_ba) -> bool:
+    return int(np.argmax(p_ab)) == 0 or int(np.argmax(p_ba)) == 0
+
+
+def speakers_differ(a: Claim, b: Claim) -> bool:
+    """One side reports what a party says (an assertion or a denial) and the other does not,
+    or they report different parties: a *disputed* claim, not two outlets disagreeing."""
+    sa, sb = (statement_key(c.speaker) if c.speaker else "" for c in (a, b))
+    return sa != sb
+
+
+def _ordered(a: Claim, b: Claim, p_ab, p_ba):
+    if b.role == "article" and a.role == "reference":  # article side first
+        return b, a, p_ba, p_ab
+    return a, b, p_ab, p_ba
+
+
 def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, config,
-          say=None) -> list[Judgement]:
-    """Judge the aligned candidate pairs (see :func:`checker.signals.aligned`).
-    ``say`` is a :class:`checker.pipeline.Progress` (stage messages and NLI progress)."""
+          say=None, dates: dict[str, str | None] | None = None, story_of: dict[str, int] | None = None) -> list[Judgement]:
+    """Judge the candidate pairs.
+
+    * The same statement on both sides (after Unicode, case and punctuation normalisation) is
+      a corroboration with probability 1 and never a contradiction; other claim pairs of two
+      identical sentences are not judged.
+    * Otherwise only aligned pairs (see :func:`checker.signals.aligned`) go to NLI.
+    * Claims about different occurrences of a repeatable event (:func:`checker.signals.event_relation`)
+      get ``event="different"`` and P(contradiction) 0.
+    * A pair whose claims have different speakers is ``kind="disputed"``.
+
+    ``dates`` maps documents to their publication dates (relative dates are resolved
+    against them); ``story_of`` maps documents to story ids. ``say`` is a
+    :class:`checker.pipeline.Progress` (stage messages and NLI progress)."""
     if not pairs:
         return []
+    dates = dates or {}
+    story_of = story_of or {}
+    out: list[Judgement] = []
+    rest = []
+    for i, j, sim in pairs:
+        a, b = claims[i], claims[j]
+        if same_statement(a.sentence.text, b.sentence.text) or same_statement(a.text, b.text):
+            if same_statement(a.text, b.text):
+                a, b, _, _ = _ordered(a, b, None, None)
+                out.append(Judgement(a=a.id, b=b.id, similarity=round(float(sim), 4), p_entail_ab=1.0,
+                                     p_neutral_ab=0.0, p_contra_ab=0.0, p_entail_ba=1.0, p_neutral_ba=0.0,
+                                     p_contra_ba=0.0, signals=(), contradiction=0.0, corroboration=1.0,
+                                     kind="fact", event="same_text", story=story_of.get(a.doc, story_of.get(b.doc))))
+            continue
+        rest.append((i, j, sim))
+    pairs = rest
     used = sorted({i for i, _, _ in pairs} | {j for _, j, _ in pairs})
     docs = dict(zip(used, nlp.pipe([claims[i].text for i in used], batch_size=64)))
-    fx = {i: facts(d) for i, d in docs.items()}
+    fx = {i: facts(d, dates.get(claims[i].doc)) for i, d in docs.items()}
     gate = align_gate(config)
     pairs = [(i, j, s) for i, j, s in pairs if aligned(fx[i], fx[j], s, **gate)]
     if say:
         say(f"{len(pairs)} aligned pairs (same fact) go to NLI, {2 * len(pairs)} directed")
     if not pairs:
-        return []
+        return sorted(out, key=lambda j: (j.a, j.b))
     nli_in = []
     for i, j, _ in pairs:
         nli_in.append((claims[i].text, claims[j].text))
         nli_in.append((claims[j].text, claims[i].text))
     probs = nli.predict(nli_in, batch_size=config.nli_batch_size,
                         progress=say.counter(len(nli_in), "NLI") if say else None)
-    out = []
     for k, (i, j, sim) in enumerate(pairs):
         p_ab, p_ba = probs[2 * k], probs[2 * k + 1]
-        x, sig, neutral = pair_features(p_ab, p_ba, sim, fx[i], fx[j])
-        pc, pe = combine(config.combiner, x, sig, neutral)
-        a, b = claims[i], claims[j]
-        if b.role == "article" and a.role == "reference":  # article side first
-            a, b, p_ab, p_ba = b, a, p_ba, p_ab
+        x, sig, _ = pair_features(p_ab, p_ba, sim, fx[i], fx[j])
+        pc, pe = score_pair(config, x, sig, p_ab, p_ba)
+        event, why = event_relation(fx[i], fx[j])
+        if event == "different":
+            sig = sig + (Signal("different_event", why),)
+            pc = 0.0
+        a, b, p_ab, p_ba = _ordered(claims[i], claims[j], p_ab, p_ba)
         out.append(Judgement(a=a.id, b=b.id, similarity=round(float(sim), 4),
                              p_entail_ab=round(float(p_ab[0]), 4), p_neutral_ab=round(float(p_ab[1]), 4),
                              p_contra_ab=round(float(p_ab[2]), 4), p_entail_ba=round(float(p_ba[0]), 4),
                              p_neutral_ba=round(float(p_ba[1]), 4), p_contra_ba=round(float(p_ba[2]), 4),
-                             signals=sig, contradiction=round(pc, 4), corroboration=round(pe, 4)))
-    return out
+                             signals=sig, contradiction=round(pc, 4), corroboration=round(pe, 4),
+                             kind="disputed" if speakers_differ(a, b) else "fact", event=event,
+                             story=story_of.get(a.doc, story_of.get(b.doc))))
+    return sorted(out, key=lambda j: (j.a, j.b))
 
 
 def reference_pairs(claims: list[Claim], vecs: np.ndarray) -> list[tuple[int, int, float]]:

@@ -62,6 +62,10 @@ class Config:
     # embed / cluster
     embed_batch_size: int = 64
     cluster_distance: float = 0.45  # cosine distance for average-linkage clustering
+    # stories (checker.stories): article similarity = (1 - w) * embedding cosine + w * TF-IDF
+    # cosine; average-linkage groups cut at this distance (from calibration.json "stories")
+    story_tfidf_weight: float = 0.5
+    story_max_distance: float = 0.75
     # candidate pairs: cross-source pairs with cosine >= this go to NLI
     pair_min_similarity: float = 0.45
     max_pairs_per_claim: int = 8
@@ -88,6 +92,9 @@ class Config:
     thresholds: dict = field(default_factory=lambda: {"contradiction": 0.5, "corroboration": 0.5})
     # score combination (logistic-regression weights from calibration.json)
     combiner: dict = field(default_factory=dict)
+    # real-news layer (calibration.json "realnews", from checker calibrate --realnews): signal
+    # precisions measured on the real-news dev stories, by NLI stratum
+    realnews: dict = field(default_factory=dict)
     threads: int | None = None
     progress: bool = True
 
@@ -100,6 +107,12 @@ class Config:
                           combiner={k: cal[k] for k in ("features", "contradiction", "corroboration", "signal_rates")
                                     if k in cal},
                           document=dict(cal.get("document", {})), support=dict(cal.get("support", {})))
+            if "realnews" in cal:
+                cfg = replace(cfg, realnews=dict(cal["realnews"]),
+                              thresholds=dict(cfg.thresholds, contradiction=cal["realnews"]["threshold"]))
+            if "stories" in cal:
+                cfg = replace(cfg, story_tfidf_weight=cal["stories"]["tfidf_weight"],
+                              story_max_distance=cal["stories"]["max_distance"])
         return replace(cfg, **overrides) if overrides else cfg
 
 

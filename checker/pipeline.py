@@ -1,4 +1,4 @@
-"""The pipeline at a glance: ingest -> claims -> embed -> cluster -> compare -> Result."""
+"""The pipeline at a glance: ingest -> claims -> embed -> stories -> cluster -> compare -> Result."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from pathlib import Path
 
 from . import claims as claims_stage
 from . import ingest
+from .claims.faithful import keep_faithful
 from .cluster import candidate_pairs, cluster_claims
 from .compare import judge, reference_pairs
 from .config import Config
 from .embed import embed, load_embedder
 from .nli import load_nli
-from .records import Result
+from .records import Cluster, Result
+from .stories import duplicate_index, group_stories, story_index
 
 
 class Progress:
@@ -72,7 +74,9 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
         nli = load_nli(max_length=config.nli_max_length)
     with timed("claims"):
         sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
-        say(f"{len(sentences)} sentences, {len(claims)} claims")
+        claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size)
+        say(f"{len(sentences)} sentences, {len(claims)} claims ({stats['replaced_by_sentence']} of "
+            f"{stats['decomposed_claims']} decomposed claims not entailed by their sentence: kept as the sentence)")
     from .errors import W104_NO_CLAIMS, Problem
     for d in docs:
         if not any(c.doc == d.name for c in claims):
@@ -80,19 +84,48 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
     with timed("embed"):
         say("embedding claims")
         vecs = embed([c.text for c in claims], embedder, config.embed_batch_size)
+    with timed("stories"):
+        stories = group_stories(docs, claims, vecs, config)
+        story_of, dup_of = story_index(stories), duplicate_index(stories)
+        say(f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}" +
+            (f", {len(dup_of)} duplicate article(s)" if dup_of else ""))
     with timed("cluster"):
-        clusters = cluster_claims(claims, vecs, config.cluster_distance)
-        pairs = candidate_pairs(claims, vecs, clusters, config.pair_min_similarity, config.max_pairs_per_claim)
+        clusters, pairs = story_pairs(claims, vecs, stories, dup_of, config)
         have = {(i, j) for i, j, _ in pairs}
         pairs += [p for p in reference_pairs(claims, vecs)
                   if (p[0], p[1]) not in have and p[2] >= config.reference_min_similarity]
         pairs.sort()
-        say(f"{len(clusters)} clusters, {len(pairs)} cross-source candidate pairs")
+        say(f"{len(clusters)} clusters, {len(pairs)} candidate pairs within stories and against the reference")
     with timed("compare"):
-        judgements = judge(claims, pairs, nli, nlp, config, say=say)
+        judgements = judge(claims, pairs, nli, nlp, config, say=say, dates={d.name: d.date for d in docs},
+                           story_of=story_of)
         say(f"NLI done on {len(judgements)} pairs")
+    stats.update(candidate_pairs=len(pairs), judged_pairs=len(judgements))
     res = Result(documents=docs, sentences=sentences, claims=claims, clusters=clusters,
                  judgements=judgements, thresholds=dict(config.thresholds), problems=problems,
-                 timings=timings, embeddings=vecs)
+                 timings=timings, embeddings=vecs, stories=stories, stats=stats)
     say(f"done: {len(res.contradictions())} contradiction(s), {len(res.corroborations())} corroboration(s)")
     return res
+
+
+def story_pairs(claims, vecs, stories, dup_of: dict[str, str], config):
+    """Cluster the claims of each story and pick cross-article candidate pairs within it
+    (never between an article and its duplicate). Reference claims are singleton clusters."""
+    clusters: list[Cluster] = []
+    pairs: list[tuple[int, int, float]] = []
+    for st in stories:
+        members = set(st.docs)
+        idx = [i for i, c in enumerate(claims) if c.doc in members]
+        if not idx:
+            continue
+        sub = [claims[i] for i in idx]
+        cl = cluster_claims(sub, vecs[idx], config.cluster_distance, first_id=len(clusters))
+        for a, b, sim in candidate_pairs(sub, vecs[idx], cl, config.pair_min_similarity, config.max_pairs_per_claim):
+            da, db = sub[a].doc, sub[b].doc
+            if dup_of.get(da, da) != dup_of.get(db, db):
+                pairs.append((idx[a], idx[b], sim))
+        clusters += cl
+    for i, c in enumerate(claims):
+        if c.role == "reference":
+            clusters.append(Cluster(id=len(clusters), claim_ids=(c.id,), docs=(c.doc,)))
+    return clusters, pairs

@@ -138,3 +138,164 @@ def load_labels(path: str | Path = LABELS_FILE) -> dict[tuple[str, str, str], di
             ha, hb = sorted((r["a"], r["b"]))
             out[(r["story"], ha, hb)] = r
     return out
+
+
+def load_cnndm_stories(eval_dir: str | Path, min_sim: float = 0.3, max_sim: float = 0.9, nlp=None) -> list[Story]:
+    """Same-story article pairs among the CNN/DailyMail source documents of SummEval and
+    QAGS-CNNDM: TF-IDF cosine between ``min_sim`` and ``max_sim`` (above it, the same
+    article stored twice). Sentences by the claims stage's splitter; date unknown."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    eval_dir = Path(eval_dir)
+    docs: dict[str, str] = {}
+    for line in (eval_dir / "summeval/summeval_consistency.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        docs.setdefault(r["doc_id"], r["document"])
+    for line in (eval_dir / "qags/mturk_cnndm.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        docs.setdefault("qags-" + hashlib.sha1(r["article"].encode("utf-8")).hexdigest()[:12], r["article"])
+    ids = sorted(docs)
+    X = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform([docs[i] for i in ids])
+    S = (X @ X.T).toarray()
+    from .claims import load_nlp, sentence_spans
+
+    nlp = nlp or load_nlp()
+    out = []
+    for i in range(len(ids)):
+        for j in range(i + 1, len(ids)):
+            if min_sim <= S[i, j] < max_sim:
+                sid = story_id(ids[i] + "|" + ids[j])
+                arts = []
+                for k, did in enumerate((ids[i], ids[j])):
+                    sents = [s for _, _, s, _ in sentence_spans(docs[did], nlp) if len(s.split()) >= 4]
+                    arts.append(Article(f"{sid}-{'ab'[k]}", docs[did][:80], "", list(dict.fromkeys(sents))))
+                out.append(Story(sid, f"CNN/DM: {ids[i]} + {ids[j]}", split_of(sid), arts))
+    return sorted(out, key=lambda s: s.id)
+
+
+PLANTED_FILE = LABELS_FILE.parent / "planted.jsonl"
+
+
+def load_planted(path: str | Path = PLANTED_FILE) -> list[dict]:
+    p = Path(path)
+    return [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines() if x.strip()] if p.exists() else []
+
+
+def apply_planted(stories: list[Story], planted: list[dict]) -> tuple[list[Story], dict]:
+    """Copies of the stories with each planted edit replacing its sentence, and the labels
+    that follow: (story, new hash, other hash) -> contradiction; the edited sentence keeps
+    the labels of the sentence it replaced for every other pair."""
+    import copy
+
+    stories = copy.deepcopy(stories)
+    by_story = {s.id: s for s in stories}
+    extra: dict[tuple[str, str, str], dict] = {}
+    renamed: dict[tuple[str, str], str] = {}
+    for e in planted:
+        st = by_story.get(e["story"])
+        if st is None:
+            continue
+        for art in st.articles:
+            for k, t in enumerate(art.sentences):
+                if sentence_hash(t) == e["edited"]:
+                    art.sentences[k] = e["new_text"]
+                    new = sentence_hash(e["new_text"])
+                    renamed[(st.id, e["edited"])] = new
+                    ha, hb = sorted((new, e["other"]))
+                    extra[(st.id, ha, hb)] = {"story": st.id, "a": ha, "b": hb, "label": "contradiction",
+                                              "reason": f"planted {e['type']}: {e['why']}", "source": "planted"}
+    return stories, {"renamed": renamed, "labels": extra}
+
+
+def article_sentences(stories: list[Story]) -> dict[str, list[tuple[str, str]]]:
+    """article id -> [(hash, normalised sentence)]."""
+    return {a.id: [(sentence_hash(t), norm_sentence(t)) for t in a.sentences] for s in stories for a in s.articles}
+
+
+def locate(article_id: str, sentence: str, index: dict) -> str | None:
+    """The hash of the set sentence that holds a reported sentence (spaCy may split one)."""
+    s = norm_sentence(sentence)
+    for h, t in index.get(article_id, []):
+        if s == t or (len(s) >= 20 and s in t):
+            return h
+    return None
+
+
+def article_id_of(name: str) -> str:
+    """"<story>-a.jsonl#<story>-a" -> "<story>-a"."""
+    return name.split("#", 1)[-1]
+
+
+def score_findings(findings: list[dict], stories: list[Story], labels: dict, renamed: dict | None = None) -> dict:
+    """Precision / recall of a contradiction list (``report_dict(...)["contradictions"]``)
+    against the labelled pairs. A finding between two stories is a cross-story flag (false);
+    a finding on a pair nobody labelled is counted as false (conservative) and listed."""
+    renamed = renamed or {}
+    index = article_sentences(stories)
+    story_ids = {s.id for s in stories}
+    rev = {(sid, new): old for (sid, old), new in renamed.items()}
+
+    def label_of(sid, ha, hb):
+        for x, y in ((ha, hb), (rev.get((sid, ha), ha), hb), (ha, rev.get((sid, hb), hb)),
+                     (rev.get((sid, ha), ha), rev.get((sid, hb), hb))):
+            k = (sid,) + tuple(sorted((x, y)))
+            if k in labels:
+                return labels[k]
+        return None
+
+    tp, false, cross, unlabelled, hits = 0, [], 0, [], set()
+    for f in findings:
+        aa, ab = article_id_of(f["a"]["article"]), article_id_of(f["b"]["article"])
+        sa, sb = aa.rsplit("-", 1)[0], ab.rsplit("-", 1)[0]
+        if sa != sb:
+            cross += 1
+            false.append({"why": "cross-story", "a": f["a"]["sentence"], "b": f["b"]["sentence"]})
+            continue
+        ha, hb = locate(aa, f["a"]["sentence"], index), locate(ab, f["b"]["sentence"], index)
+        lab = label_of(sa, ha, hb) if ha and hb else None
+        if lab is None:
+            unlabelled.append({"story": sa, "a": f["a"]["sentence"], "b": f["b"]["sentence"], "score": f["score"]})
+            false.append({"why": "unlabelled", "a": f["a"]["sentence"], "b": f["b"]["sentence"]})
+        elif lab["label"] == "contradiction":
+            tp += 1
+            hits.add((sa,) + tuple(sorted((lab["a"], lab["b"]))))
+        else:
+            false.append({"why": lab["label"], "reason": lab.get("reason"), "a": f["a"]["sentence"], "b": f["b"]["sentence"]})
+    positives = {k for k, r in labels.items() if r["label"] == "contradiction" and k[0] in story_ids}
+    n = len(findings)
+    return {"flags": n, "true": tp, "false": len(false), "cross_story": cross, "unlabelled": len(unlabelled),
+            "precision": round(tp / n, 4) if n else None,
+            "positives": len(positives), "found": len(hits & positives),
+            "recall": round(len(hits & positives) / len(positives), 4) if positives else None,
+            "false_flags": false, "unlabelled_flags": unlabelled}
+
+
+def evaluate(eval_dir: str | Path, split: str, config=None, planted: bool = True, say=print,
+             include_cnndm: bool = True) -> dict:
+    """Run the checker end to end on one split's stories, mixed in one folder (story grouping
+    included), and score its contradiction list. With ``planted``, the split's planted
+    errors are applied first (recall on realistic errors); without, only real text."""
+    import tempfile
+
+    from .config import Config
+    from .pipeline import run
+    from .report.model import report_dict
+
+    stories = [s for s in load_stories(eval_dir) if s.split == split]
+    if include_cnndm:
+        stories += [s for s in load_cnndm_stories(eval_dir) if s.split == split]
+    labels = {k: v for k, v in load_labels().items()}
+    renamed = {}
+    if planted:
+        stories, pl = apply_planted(stories, [e for e in load_planted() if e["story"] in {s.id for s in stories}])
+        labels.update(pl["labels"])
+        renamed = pl["renamed"]
+    config = config or Config.default(progress=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_corpus(stories, tmp, layout="mixed")
+        result = run([tmp], config=config)
+    data = report_dict(result)
+    out = score_findings(data["contradictions"], stories, labels, renamed)
+    out.update(split=split, planted=planted, stories=len(stories), articles=len(result.documents),
+               story_groups=len(result.stories))
+    return out

@@ -30,6 +30,9 @@ class Document:
     title: str | None = None
     line: int | None = None
     removed: tuple[tuple[int, int, str], ...] = ()  # (start, end, reason) in raw
+    outlet: str | None = None  # publisher: HTML site name / JSONL "outlet"/"source"/URL host
+    date: str | None = None  # publication date, ISO "YYYY-MM-DD" (HTML meta, JSONL field, or dateline)
+    date_source: str | None = None  # where ``date`` came from: "metadata" | "field" | "dateline"
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of ``text`` to the original file."""
@@ -57,6 +60,17 @@ class Claim:
     sentence: Sentence
     speaker: str | None = None  # "Lavrov" for "Lavrov said X"
     kind: str = "sentence"  # sentence | clause | conjunct | appositive | relative | participle | attribution
+
+
+@dataclass(frozen=True)
+class Story:
+    """Articles about one story (grouped by :mod:`checker.stories`). Claims are compared
+    only within a story, and against the reference."""
+
+    id: int
+    docs: tuple[str, ...]
+    title: str | None = None  # the title of its first article that has one
+    duplicates: tuple[tuple[str, str], ...] = ()  # (document, the document it repeats)
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,13 @@ class Judgement:
     signals: tuple[Signal, ...]
     contradiction: float  # calibrated P(contradiction)
     corroboration: float  # calibrated P(mutual support)
+    # "fact": the sources disagree on a fact; "disputed": one side reports a party's own
+    # assertion or denial of what the other states (who asserts, who denies: the claims' speakers)
+    kind: str = "fact"
+    # "same" | "different": the two claims are about different events (different meetings,
+    # dates); such a pair is never a contradiction | "same_text": the same statement
+    event: str = "same"
+    story: int | None = None
 
     @property
     def label(self) -> str:
@@ -107,6 +128,8 @@ class Result:
     problems: list[Any] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     embeddings: Any = None  # numpy array, one unit vector per claim (same order as claims)
+    stories: list[Story] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)  # counts: claims checked for faithfulness, pairs judged, ...
 
     def _repr_html_(self) -> str:  # inline in Jupyter
         from .report.html import render_html

@@ -43,6 +43,13 @@ class ClaimFacts:
     negated: bool
     content: frozenset = frozenset()  # content-word lemmas (nouns, proper nouns, verbs, adjectives, numbers)
     slots: dict = field(default_factory=dict)  # entity text -> lemma of the word it depends on (its "slot")
+    # role -> values: "age" -> {75.0}; "count:people" -> {24.0}; "money:cost" -> ... (hedged numbers
+    # such as "at least 24" are left out: they do not clash with a larger count)
+    num_roles: dict = field(default_factory=dict)
+    # (slot, granularity, value): ("meet", "day", "2023-10-16"), ("leave", "weekday", "sunday"), ("be", "year", 2005)
+    dates: tuple = ()
+    root: str = ""  # lemma of the claim's main verb
+    subject: frozenset = frozenset()  # lower-cased words of the main verb's subject
 
 
 def _norm(s: str) -> str:
@@ -67,6 +74,76 @@ def _num_values(text: str) -> set:
     return vals
 
 
+AGE_RX = re.compile(r"\d+[- ]years?[- ]old|\baged? \d+", re.I)
+HEDGES = {"about", "around", "nearly", "almost", "over", "some", "roughly", "approximately", "up",
+          "more", "less", "fewer", "least", "most", "than", "under", "estimated", "several", "dozens", "hundreds",
+          "thousands", "tens", "million", "billion"}
+# events that recur with other participants or on other days: a different participant or
+# date means another occurrence (Wang Yi met Lavrov; Xi met Lavrov the next day), never a clash
+REPEATABLE = {"meet", "visit", "talk", "speak", "call", "attend", "travel", "host", "hold", "discuss", "arrive",
+              "march", "protest", "rally", "gather", "say", "tell", "announce", "warn", "hail", "praise",
+              "criticize", "criticise", "sign", "fly", "tour", "greet", "thank", "urge", "welcome", "join",
+              "shake", "telephone", "phone", "chat", "confer", "negotiate", "vote", "interview", "address"}
+_WD = {d: i for i, d in enumerate(WEEKDAYS)}
+
+
+def _hedged(ent) -> bool:
+    """"at least 24", "about 800", "more than a decade": a bound or estimate, not a count."""
+    doc = ent.doc
+    words = {t.lower_ for t in ent} | {t.lower_ for t in doc[max(0, ent.start - 3):ent.start]}
+    return bool(words & HEDGES - {"million", "billion"}) or bool(re.search(r"\+|\bplus\b", ent.text))
+
+
+def number_role(ent) -> str:
+    """What a number measures: "age" for "75-year-old" / "aged 75"; otherwise its kind and the
+    word it counts or fills ("count:people" for "24 people", "money:cost", "percent:fall")."""
+    if AGE_RX.search(ent.text):
+        return "age"
+    root = ent.root
+    if ent.label_ in ("MONEY", "PERCENT"):
+        return f"{ent.label_.lower()}:{slot(ent)}"
+    if ent.label_ == "ORDINAL":
+        return f"ordinal:{root.head.lemma_.lower()}"
+    if root.dep_ == "nummod" and root.head.pos_ in ("NOUN", "PROPN"):
+        return f"count:{root.head.lemma_.lower()}"
+    if root.dep_ == "appos" and root.head.ent_type_ == "PERSON":
+        return "age"
+    return f"{ent.label_.lower()}:{slot(ent)}"
+
+
+def resolve_date(text: str, ref_date: str | None) -> list[tuple[str, object]]:
+    """(granularity, value) for a date expression: ("day", ISO date) when it can be pinned
+    to a calendar day — written in full, a month and day in the article's year, or a
+    weekday resolved to the latest such day on or before the article's date — else
+    ("weekday", name), ("month", name) or ("year", number)."""
+    from datetime import date, timedelta
+
+    from .ingest.meta import find_dates
+
+    low = text.lower()
+    full = find_dates(text)
+    if full:
+        return [("day", d.isoformat()) for _, _, d in full]
+    ref = date.fromisoformat(ref_date) if ref_date else None
+    out: list[tuple[str, object]] = []
+    m = re.search(r"\b(" + "|".join(MONTHS) + r")\.?\s+(\d{1,2})\b", low)
+    if m and ref and not re.search(r"\b(1[89]|20)\d\d\b", low):
+        try:
+            return [("day", date(ref.year, MONTHS.index(m.group(1)) + 1, int(m.group(2))).isoformat())]
+        except ValueError:
+            pass
+    for d in WEEKDAYS:
+        if re.search(rf"\b{d}\b", low) and not re.search(r"\b(next|last|every|each|previous)\b", low):
+            if ref:
+                out.append(("day", (ref - timedelta(days=(ref.weekday() - _WD[d]) % 7)).isoformat()))
+            else:
+                out.append(("weekday", d))
+    if not out:
+        out += [("month", mo) for mo in MONTHS if re.search(rf"\b{mo}\b", low)]
+        out += [("year", int(y)) for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", low)]
+    return out
+
+
 CLIMB = {"pobj", "prep", "agent", "poss", "compound", "case", "appos", "conj", "cc"}
 
 
@@ -79,27 +156,42 @@ def slot(span) -> str:
     return (t.head if t.head != t and t.dep_ not in ("ROOT",) else t).lemma_.lower()
 
 
-def facts(doc) -> ClaimFacts:
-    """Extract comparable facts from a spaCy Doc of one claim."""
+def facts(doc, ref_date: str | None = None) -> ClaimFacts:
+    """Extract comparable facts from a spaCy Doc of one claim. ``ref_date`` (ISO) is the
+    publication date of its article: relative dates ("on Monday", "March 29") are resolved
+    against it."""
     names: dict[str, list[str]] = {}
     slots: dict[str, str] = {}
     numbers, years, months, weekdays = set(), set(), set(), set()
+    num_roles: dict[str, set] = {}
+    dates: list[tuple] = []
     for e in doc.ents:
         if e.label_ in NAME_TYPES:
             names.setdefault(e.label_, []).append(e.text)
             slots.setdefault(e.text, slot(e))
-        elif e.label_ in NUMBER_TYPES:
-            numbers |= _num_values(e.text)
+        elif e.label_ in NUMBER_TYPES or (e.label_ == "DATE" and AGE_RX.search(e.text)):
+            vals = _num_values(e.text)
+            numbers |= vals
+            if vals and not _hedged(e):
+                num_roles.setdefault(number_role(e), set()).update(vals)
         elif e.label_ in ("DATE", "TIME"):
             low = e.text.lower()
             years |= {int(y) for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", low)}
             months |= {m for m in MONTHS if re.search(rf"\b{m}\b", low)}
             weekdays |= {d for d in WEEKDAYS if d in low}
+            dates += [(slot(e), g, v) for g, v in resolve_date(e.text, ref_date)]
+    for m in re.finditer(r"(?:,\s*|\baged\s+)(\d{1,3})(?=\s*,|\s*$)", doc.text):  # "John Smith, 75,"
+        num_roles.setdefault("age", set()).add(float(m.group(1)))
     negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS or t.lemma_ in NEG_VERBS for t in doc)
     content = frozenset(t.lemma_.lower() for t in doc
                         if t.pos_ in CONTENT_POS and not t.is_stop and t.lemma_.lower() not in GENERIC)
+    root_tok = next((t for t in doc if t.dep_ == "ROOT"), None)
+    root = root_tok.lemma_.lower() if root_tok is not None else ""
+    subj = next((c for c in root_tok.children if c.dep_ in ("nsubj", "nsubjpass")), None) if root_tok is not None else None
+    subject = frozenset(t.lower_ for t in subj.subtree if t.is_alpha and not t.is_stop) if subj is not None else frozenset()
     return ClaimFacts(doc.text, names, frozenset(numbers), frozenset(years), frozenset(months),
-                      frozenset(weekdays), negated, content, slots)
+                      frozenset(weekdays), negated, content, slots,
+                      {k: frozenset(v) for k, v in num_roles.items()}, tuple(sorted(set(dates), key=str)), root, subject)
 
 
 def aligned(a: ClaimFacts, b: ClaimFacts, sim: float, min_overlap: float = 0.6, min_shared: int = 2,
@@ -170,8 +262,9 @@ def _pool(f: ClaimFacts, typ: str) -> list[str]:
     return names
 
 
-def compare_facts(a: ClaimFacts, b: ClaimFacts) -> tuple[Signal, ...]:
-    out: list[Signal] = []
+def _entity_swap(a: ClaimFacts, b: ClaimFacts) -> tuple[str, str, str, str] | None:
+    """(kind, name in a, name in b, slot) when exactly one name of a kind on each side is
+    missing from the other and both fill the same slot."""
     for typ in NAME_TYPES:
         na, nb = a.names.get(typ, []), b.names.get(typ, [])
         if not na or not nb:
@@ -181,19 +274,82 @@ def compare_facts(a: ClaimFacts, b: ClaimFacts) -> tuple[Signal, ...]:
         # a swap: exactly one name of this kind on each side that the other side lacks
         # (more than one is extra information, not a swap), filling the same slot
         if len(only_a) == 1 and len(only_b) == 1 and a.slots[only_a[0]] == b.slots[only_b[0]]:
-            out.append(Signal("entity_mismatch", f"{typ}: {only_a[0]!r} vs {only_b[0]!r}"))
-            break
-    if a.numbers and b.numbers and not (a.numbers & b.numbers):
-        out.append(Signal("number_mismatch", f"{sorted(a.numbers)[:3]} vs {sorted(b.numbers)[:3]}"))
-    for field, label in (("years", "year"), ("months", "month"), ("weekdays", "weekday")):
-        fa, fb = getattr(a, field), getattr(b, field)
-        if fa and fb and not (fa & fb):
-            out.append(Signal("date_mismatch", f"{label}: {sorted(fa)} vs {sorted(fb)}"))
-            break
+            return typ, only_a[0], only_b[0], a.slots[only_a[0]]
+    return None
+
+
+def _number_clash(a: ClaimFacts, b: ClaimFacts) -> str | None:
+    """A value of the same role on both sides, with no value in common ("age 75" vs "age 70";
+    never an age against a hole number or a count of other things)."""
+    for role in sorted(set(a.num_roles) & set(b.num_roles)):
+        va, vb = a.num_roles[role], b.num_roles[role]
+        if not (va & vb):
+            return f"{role}: {sorted(va)[:3]} vs {sorted(vb)[:3]}"
+    return None
+
+
+def _date_clash(a: ClaimFacts, b: ClaimFacts) -> str | None:
+    """Dates of the same granularity that share nothing, for the same slot (the same verb),
+    or as the single date of each claim. Relative dates were resolved against each article's
+    date, so "left March 29" and "left Sunday" (March 29) agree."""
+    def by(f: ClaimFacts, g: str) -> dict:
+        out: dict = {}
+        for sl, gran, v in f.dates:
+            if gran == g:
+                out.setdefault(sl, set()).add(v)
+        return out
+
+    for g in ("day", "year", "weekday", "month"):
+        da, db = by(a, g), by(b, g)
+        if g == "year":  # a pinned day also says its year
+            for f, d in ((a, da), (b, db)):
+                for sl, gran, v in f.dates:
+                    if gran == "day":
+                        d.setdefault(sl, set()).add(int(v[:4]))
+        if not da or not db:
+            continue
+        for sl in sorted(set(da) & set(db)):
+            if not (da[sl] & db[sl]):
+                return f"{g} ({sl}): {sorted(map(str, da[sl]))} vs {sorted(map(str, db[sl]))}"
+        va, vb = set().union(*da.values()), set().union(*db.values())
+        if len(da) == 1 and len(db) == 1 and not (va & vb):
+            return f"{g}: {sorted(map(str, va))} vs {sorted(map(str, vb))}"
+        if va & vb:
+            return None  # they share a date at this granularity: no finer clash is trusted
+    return None
+
+
+def compare_facts(a: ClaimFacts, b: ClaimFacts) -> tuple[Signal, ...]:
+    """Mismatch signals between two aligned claims; only values of the same role are compared."""
+    out: list[Signal] = []
+    swap = _entity_swap(a, b)
+    if swap and swap[3] not in REPEATABLE:
+        out.append(Signal("entity_mismatch", f"{swap[0]}: {swap[1]!r} vs {swap[2]!r}"))
+    num = _number_clash(a, b)
+    if num:
+        out.append(Signal("number_mismatch", num))
+    dt = _date_clash(a, b)
+    if dt:
+        out.append(Signal("date_mismatch", dt))
     if a.negated != b.negated:
         side = "first" if a.negated else "second"
         out.append(Signal("negation_mismatch", f"only the {side} claim is negated"))
     return tuple(out)
+
+
+def event_relation(a: ClaimFacts, b: ClaimFacts) -> tuple[str, str]:
+    """("different", why) when the two claims describe different occurrences of a repeatable
+    event — another participant in a meeting or visit, or another day for it — which can
+    both be true; otherwise ("same", "")."""
+    swap = _entity_swap(a, b)
+    if swap and swap[3] in REPEATABLE:
+        return "different", f"{swap[3]}: {swap[1]!r} vs {swap[2]!r} (another occurrence)"
+    if a.root == b.root and a.root in REPEATABLE and a.subject and b.subject and not (a.subject & b.subject):
+        return "different", f"{a.root}: {' '.join(sorted(a.subject))!r} vs {' '.join(sorted(b.subject))!r} (another participant)"
+    dt = _date_clash(a, b)
+    if dt and (a.root in REPEATABLE or b.root in REPEATABLE or dt.split(" ", 1)[0] == "year"):
+        return "different", f"{dt} (another occurrence)"
+    return "same", ""
 
 
 SIGNAL_NAMES = ("entity_mismatch", "number_mismatch", "date_mismatch", "negation_mismatch")

@@ -15,6 +15,7 @@ from ..config import Config
 from ..errors import CheckerError, Problem
 from ..records import Document
 from .boilerplate import classify_lines
+from .meta import enrich, from_record
 from .textmap import MappedText, join_blocks
 
 EXTENSIONS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md",
@@ -171,7 +172,8 @@ def _read_jsonl(path: Path, raw: str, role: str, problems: list[Problem]):
         mt, removed = clean_plain(MappedText.identity(text)) if role == "article" else (MappedText.identity(text), [])
         title = rec.get("title") if isinstance(rec.get("title"), str) else None
         try:
-            docs.append(_document(name, path, role, "jsonl", text, mt, removed, title=title, line=ln))
+            docs.append(enrich(_document(name, path, role, "jsonl", text, mt, removed, title=title, line=ln),
+                               from_record(rec)))
         except CheckerError as exc:
             problems.append(Problem("warning", exc.code, f"{path}:{ln}", exc.message))
     if not docs:
@@ -189,7 +191,7 @@ def load(paths: list[str | Path], role: str = "article", config: Config | None =
     for f in files:
         try:
             d, p = read_file(f, role, config)
-            docs.extend(d)
+            docs.extend(x if x.fmt == "jsonl" else enrich(x) for x in d)
             problems.extend(p)
         except CheckerError as exc:
             problems.append(Problem("error", exc.code, exc.path, exc.message))

@@ -1,0 +1,122 @@
+"""Stage 4 — stories: group the articles of a run into stories.
+
+Claims are compared only between articles of the same story (and against the
+reference file), so a folder that mixes stories never produces a "contradiction"
+between two different stories.
+
+Article similarity is a weighted sum of two cosines:
+
+* the mean of the article's claim embeddings (what it is about), and
+* TF-IDF over its title and text (who and where: names, places, rare words);
+
+articles are grouped by average-linkage agglomerative clustering on ``1 - similarity``
+(scikit-learn; deterministic). The weight and the distance threshold are chosen by
+``checker calibrate --stories`` on the dev half of the ClaimDiff stories (see
+:mod:`checker.realnews`) and stored in ``calibration.json``.
+
+Articles whose normalised text is identical (the same article saved twice, a
+syndicated copy) are *duplicates*: they join the story of the article they repeat
+and their claims are never compared with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from .records import Claim, Document, Story
+from .textnorm import normalize
+
+
+def text_key(doc: Document) -> str:
+    return hashlib.sha1(normalize(doc.text).lower().encode("utf-8")).hexdigest()
+
+
+def article_vectors(docs: list[Document], claims: list[Claim], vecs: np.ndarray) -> np.ndarray:
+    """Unit-normalised mean claim embedding per article (zeros for an article without claims)."""
+    dim = vecs.shape[1] if len(vecs) else 1
+    out = np.zeros((len(docs), dim), dtype=np.float32)
+    index = {d.name: k for k, d in enumerate(docs)}
+    for i, c in enumerate(claims):
+        k = index.get(c.doc)
+        if k is not None:
+            out[k] += vecs[i]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms == 0, 1, norms)
+
+
+def tfidf_similarity(docs: list[Document]) -> np.ndarray:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [f"{d.title or ''}\n{d.text}" for d in docs]
+    try:
+        m = TfidfVectorizer(stop_words="english", sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_][\w'-]+\b").fit_transform(texts)
+    except ValueError:  # no usable word at all
+        return np.eye(len(docs))
+    return (m @ m.T).toarray()
+
+
+def similarity(docs: list[Document], claims: list[Claim], vecs: np.ndarray, tfidf_weight: float) -> np.ndarray:
+    emb = article_vectors(docs, claims, vecs)
+    return (1 - tfidf_weight) * (emb @ emb.T) + tfidf_weight * tfidf_similarity(docs)
+
+
+def group(sim: np.ndarray, max_distance: float) -> list[int]:
+    """Story label per article: average linkage on ``1 - sim`` cut at ``max_distance``."""
+    n = len(sim)
+    if n <= 1:
+        return [0] * n
+    from sklearn.cluster import AgglomerativeClustering
+
+    dist = np.clip(1.0 - sim, 0.0, 2.0)
+    np.fill_diagonal(dist, 0.0)
+    dist = (dist + dist.T) / 2
+    labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
+                                     distance_threshold=max_distance).fit_predict(dist)
+    return [int(x) for x in labels]
+
+
+def group_stories(docs: list[Document], claims: list[Claim], vecs: np.ndarray, config) -> list[Story]:
+    """Stories of the article documents (the reference file belongs to none)."""
+    arts = [d for d in docs if d.role == "article"]
+    if not arts:
+        return []
+    # duplicates: keep the first of each identical text as the representative
+    first: dict[str, str] = {}
+    dup_of: dict[str, str] = {}
+    for d in arts:
+        k = text_key(d)
+        if k in first:
+            dup_of[d.name] = first[k]
+        else:
+            first[k] = d.name
+    reps = [d for d in arts if d.name not in dup_of]
+    labels = group(similarity(reps, claims, vecs, config.story_tfidf_weight), config.story_max_distance)
+    members: dict[int, list[str]] = {}
+    for d, lab in zip(reps, labels):
+        members.setdefault(lab, []).append(d.name)
+    for d in arts:
+        if d.name in dup_of:
+            rep = dup_of[d.name]
+            lab = labels[[r.name for r in reps].index(rep)]
+            members[lab].append(d.name)
+    order = {d.name: k for k, d in enumerate(arts)}
+    titles = {d.name: d.title for d in arts}
+    out = []
+    for sid, names in enumerate(sorted(members.values(), key=lambda ns: min(order[n] for n in ns))):
+        names = sorted(names, key=order.get)
+        title = next((titles[n] for n in names if titles[n]), None)
+        dups = tuple((n, dup_of[n]) for n in names if n in dup_of)
+        out.append(Story(id=sid, docs=tuple(names), title=title, duplicates=dups))
+    return out
+
+
+def story_index(stories: list[Story]) -> dict[str, int]:
+    """document name -> story id."""
+    return {n: s.id for s in stories for n in s.docs}
+
+
+def duplicate_index(stories: list[Story]) -> dict[str, str]:
+    """document name -> the document it repeats (its representative)."""
+    return {d: rep for s in stories for d, rep in s.duplicates}

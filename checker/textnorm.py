@@ -1,0 +1,41 @@
+"""Text normalisation for comparing statements: mojibake repaired (ftfy), Unicode NFKC,
+invisible and control characters removed, quotes and dashes unified, whitespace folded."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
+                         "–": "-", "—": "-", "‒": "-", "―": "-", "\u00a0": " "})
+
+
+def normalize(s: str) -> str:
+    try:
+        import ftfy
+
+        s = ftfy.fix_text(s)
+    except ImportError:  # pragma: no cover - ftfy is a dependency
+        pass
+    s = unicodedata.normalize("NFKC", s).translate(_QUOTES)
+    s = "".join(ch for ch in s if unicodedata.category(ch) not in ("Cf", "Cc", "Co", "Cs") or ch in "\n\t ")
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def statement_key(s: str) -> str:
+    """What two statements must share to count as the same text: case, punctuation and
+    spacing do not matter."""
+    return " ".join(re.findall(r"\w+", normalize(s).lower()))
+
+
+def same_statement(a: str, b: str, min_ratio: float = 0.95) -> bool:
+    """The same statement, up to encoding damage, punctuation, case or a stray word."""
+    ka, kb = statement_key(a), statement_key(b)
+    if not ka or not kb:
+        return False
+    if ka == kb:
+        return True
+    if min(len(ka), len(kb)) < 20:
+        return False
+    return SequenceMatcher(None, ka, kb, autojunk=False).ratio() >= min_ratio
