@@ -107,7 +107,7 @@ def score_pair(config, x: list[float], sig, p_ab, p_ba) -> tuple[float, float]:
     synthetic-dev signal rates apply (:func:`combine`)."""
     rn = config.realnews
     if not rn:
-        return combine(config.combiner, x, sig, both_neutral(p_ab, p_ba), entailed_either(p_ab, p_ba))
+        return combine(config.combiner, x, sig, both_neutral(p_ab, p_ba), nli_stratum(p_ab, p_ba) == "nli_entailed_both")
     pc, pe = combine({k: v for k, v in config.combiner.items() if k != "signal_rates"}, x)
     stratum = nli_stratum(p_ab, p_ba)
     if stratum != "nli_entailed_both":

@@ -141,7 +141,11 @@ class Result:
 
     def __post_init__(self) -> None:
         self._claims = {c.id: c for c in self.claims}
+        self._docs = {d.name: d for d in self.documents}
         self._cluster_of = {cid: cl.id for cl in self.clusters for cid in cl.claim_ids}
+
+    def document(self, name: str) -> Document | None:
+        return self._docs.get(name)
 
     def cluster_of(self, claim_id: str) -> int | None:
         return self._cluster_of.get(claim_id)
@@ -158,7 +162,8 @@ class Result:
         """Contradicting claim pairs at ``threshold`` (default: calibrated), strongest
         first, one per pair of sentences."""
         t = self.thresholds["contradiction"] if threshold is None else threshold
-        found = [j for j in self.judgements if j.contradiction >= t and j.label == "contradiction"]
+        found = [j for j in self.judgements if j.contradiction >= t and j.label == "contradiction"
+                 and j.event == "same"]
         return self._best_per_sentence_pair(found, lambda j: j.contradiction)
 
     def corroborations(self, threshold: float | None = None) -> list[Judgement]:

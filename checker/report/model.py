@@ -11,7 +11,10 @@ Claim status (per article):
 
 from __future__ import annotations
 
+import re
+
 from ..records import Claim, Judgement, Result
+from ..textnorm import statement_key
 
 STATUSES = ("contradicted", "corroborated", "unresolved", "single-source")
 
@@ -32,28 +35,75 @@ def evidence_line(ev: dict, fmt=str) -> str:
 
 def side(result: Result, claim: Claim) -> dict:
     s = claim.sentence
-    return {"article": claim.doc, "role": claim.role, "claim": claim.text, "speaker": claim.speaker,
+    d = result.document(claim.doc)
+    return {"article": claim.doc, "role": claim.role, "outlet": d.outlet if d else None,
+            "title": d.title if d else None, "date": d.date if d else None,
+            "claim": claim.text, "speaker": claim.speaker,
             "sentence": s.text, "start": s.start, "end": s.end, "cluster": result.cluster_of(claim.id)}
 
 
+def _who_says(side: dict) -> str:
+    return side["speaker"] or (side["outlet"] or side["article"]) + " (as fact)"
+
+
 def finding(result: Result, j: Judgement, score: float) -> dict:
-    return {
+    a, b = side(result, result.claim(j.a)), side(result, result.claim(j.b))
+    out = {
         "score": score,
-        "a": side(result, result.claim(j.a)),
-        "b": side(result, result.claim(j.b)),
+        "kind": j.kind,
+        "event": j.event,
+        "story": j.story,
+        "a": a,
+        "b": b,
         "signals": [{"name": s.name, "detail": s.detail} for s in j.signals],
         "nli": {"a_to_b": {"entailment": j.p_entail_ab, "neutral": j.p_neutral_ab, "contradiction": j.p_contra_ab},
                 "b_to_a": {"entailment": j.p_entail_ba, "neutral": j.p_neutral_ba, "contradiction": j.p_contra_ba}},
         "similarity": j.similarity,
     }
+    if j.kind == "disputed":
+        out["disputed"] = {"a_asserted_by": _who_says(a), "b_asserted_by": _who_says(b)}
+    return out
+
+
+def _disagreement_key(result: Result, j: Judgement) -> tuple:
+    """The same two statements from the same two articles (a headline repeated in the body)
+    are one disagreement."""
+    a, b = result.claim(j.a), result.claim(j.b)
+    return (a.doc, statement_key(a.text), b.doc, statement_key(b.text))
+
+
+def merge_locations(result: Result, found: list[Judgement], key) -> list[dict]:
+    """One finding per disagreement, strongest first, with every location it was seen at."""
+    groups: dict[tuple, list[Judgement]] = {}
+    for j in found:
+        groups.setdefault(_disagreement_key(result, j), []).append(j)
+    out = []
+    for js in groups.values():
+        f = finding(result, js[0], key(js[0]))
+        f["locations"] = [{"a": {k: side(result, result.claim(j.a))[k] for k in ("article", "sentence", "start", "end")},
+                           "b": {k: side(result, result.claim(j.b))[k] for k in ("article", "sentence", "start", "end")}}
+                          for j in js]
+        out.append(f)
+    return sorted(out, key=lambda f: (-f["score"], f["a"]["article"], f["a"]["start"], f["b"]["article"], f["b"]["start"]))
+
+
+DEFINITION = re.compile(r"^[\w .,'’-]{2,60}\bis (?:the|a|an|one of the)\b", re.I)
+
+
+def reference_trivia(result: Result, j: Judgement) -> bool:
+    """A corroboration by a reference *definition* ("Xi Jinping is the President of China")
+    of a claim that merely names the person is background, not a finding."""
+    b = result.claim(j.b)
+    return b.role == "reference" and bool(DEFINITION.match(b.text)) and not DEFINITION.match(result.claim(j.a).text)
 
 
 def contradiction_list(result: Result, threshold: float | None = None) -> list[dict]:
-    return [finding(result, j, j.contradiction) for j in result.contradictions(threshold)]
+    return merge_locations(result, result.contradictions(threshold), lambda j: j.contradiction)
 
 
 def corroboration_list(result: Result, threshold: float | None = None) -> list[dict]:
-    return [finding(result, j, j.corroboration) for j in result.corroborations(threshold)]
+    found = [j for j in result.corroborations(threshold) if not reference_trivia(result, j)]
+    return merge_locations(result, found, lambda j: j.corroboration)
 
 
 def claim_statuses(result: Result, threshold: float | None = None) -> dict[str, dict]:
@@ -102,6 +152,8 @@ def article_reports(result: Result, threshold: float | None = None) -> list[dict
                          "cluster": result.cluster_of(c.id), "status": st["status"], "evidence": st["evidence"]})
         counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
         reports.append({"article": d.name, "path": d.path, "format": d.fmt, "title": d.title, "line": d.line,
+                        "outlet": d.outlet, "date": d.date, "date_source": d.date_source,
+                        "story": next((s.id for s in result.stories if d.name in s.docs), None),
                         "counts": counts, "claims": rows,
                         "boilerplate_removed": [{"start": s, "end": e, "reason": why} for s, e, why in d.removed]})
     return reports
@@ -121,6 +173,8 @@ def report_dict(result: Result, threshold: float | None = None) -> dict:
         "corroborations": corroboration_list(result),
         "articles": article_reports(result, threshold),
         "clusters": clusters(result),
+        "stories": [{"id": s.id, "title": s.title, "articles": list(s.docs),
+                     "duplicates": [{"article": d, "repeats": r} for d, r in s.duplicates]} for s in result.stories],
         "thresholds": dict(result.thresholds, **({"contradiction": threshold} if threshold is not None else {})),
         "problems": [{"level": p.level, "code": p.code, "path": p.path, "message": p.message} for p in result.problems],
     }

@@ -15,6 +15,14 @@ def _signals(f: dict) -> str:
     return ", ".join(s["name"] for s in f["signals"]) or "NLI only"
 
 
+def _meta(side: dict) -> str:
+    """ — outlet, date, "title" of the side's article, where known."""
+    parts = [x for x in (side.get("outlet"), side.get("date")) if x]
+    if side.get("title"):
+        parts.append(f"“{side['title']}”")
+    return ("  — " + ", ".join(parts)) if parts else ""
+
+
 def to_json(data: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -25,16 +33,21 @@ def contradictions_text(data: dict, color: bool = False) -> str:
     items = data["contradictions"]
     lines = [f"{len(items)} cross-source contradiction(s) at threshold {data['thresholds']['contradiction']:.2f}", ""]
     for k, f in enumerate(items, 1):
-        head = f"#{k}  P(contradiction) = {f['score']:.2f}   signals: {_signals(f)}"
+        head = f"#{k}  P(contradiction) = {f['score']:.2f}   signals: {_signals(f)}" + (
+            "   [disputed: " + f"A per {f['disputed']['a_asserted_by']}, B per {f['disputed']['b_asserted_by']}]"
+            if f.get("kind") == "disputed" else "")
         lines.append(typer.style(head, fg="red", bold=True) if color else head)
         for tag in ("a", "b"):
             s = f[tag]
-            lines.append(f"   {tag.upper()}  {who(s)} [{s['start']}:{s['end']}]")
+            lines.append(f"   {tag.upper()}  {who(s)} [{s['start']}:{s['end']}]{_meta(s)}")
             lines.append(f"      sentence: {s['sentence']}")
             if s["claim"] != s["sentence"]:
                 lines.append(f"      claim:    {s['claim']}" + (f"   (speaker: {s['speaker']})" if s["speaker"] else ""))
         for sig in f["signals"]:
             lines.append(f"      {sig['name']}: {sig['detail']}")
+        for loc in f.get("locations", [])[1:]:
+            lines.append(f"      also at: {loc['a']['article']} [{loc['a']['start']}:{loc['a']['end']}] / "
+                         f"{loc['b']['article']} [{loc['b']['start']}:{loc['b']['end']}]")
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -45,7 +58,7 @@ def report_text(data: dict, color: bool = False) -> str:
     out = [contradictions_text(data, color)]
     for art in data["articles"]:
         c = art["counts"]
-        head = f"== {art['article']}  ({len(art['claims'])} claims: {c['contradicted']} contradicted, " \
+        head = f"== {art['article']}{_meta(art)}  ({len(art['claims'])} claims: {c['contradicted']} contradicted, " \
                f"{c['corroborated']} corroborated, {c['unresolved']} unresolved, {c['single-source']} single-source)"
         out.append(typer.style(head, bold=True) if color else head)
         for row in art["claims"]:
@@ -69,11 +82,12 @@ def contradictions_markdown(data: dict) -> str:
     lines = ["# Cross-source contradictions", "",
              f"{len(items)} found at threshold {data['thresholds']['contradiction']:.2f} (scores are calibrated probabilities).", ""]
     for k, f in enumerate(items, 1):
-        lines.append(f"## {k}. P(contradiction) = {f['score']:.2f} — {_signals(f)}")
+        lines.append(f"## {k}. P(contradiction) = {f['score']:.2f} — {_signals(f)}" +
+                     (" — disputed claim" if f.get("kind") == "disputed" else ""))
         lines.append("")
         for tag in ("a", "b"):
             s = f[tag]
-            lines.append(f"- **{who(s)}** `[{s['start']}:{s['end']}]`: {_md(s['sentence'])}")
+            lines.append(f"- **{who(s)}**{_md(_meta(s))} `[{s['start']}:{s['end']}]`: {_md(s['sentence'])}")
             if s["claim"] != s["sentence"]:
                 lines.append(f"  - claim: {_md(s['claim'])}" + (f" (speaker: {_md(s['speaker'])})" if s["speaker"] else ""))
         for sig in f["signals"]:
@@ -85,7 +99,7 @@ def contradictions_markdown(data: dict) -> str:
 def report_markdown(data: dict) -> str:
     out = [contradictions_markdown(data), "# Per-article report", ""]
     for art in data["articles"]:
-        out += [f"## {art['article']}", "",
+        out += [f"## {art['article']}{_md(_meta(art))}", "",
                 "| status | claim | offsets | evidence |", "|---|---|---|---|"]
         for row in art["claims"]:
             ev = "; ".join(evidence_line(e, _md) for e in row["evidence"][:2])

@@ -1,0 +1,160 @@
+"""Story grouping, same-text agreement, different events, same-role signals, attribution and
+deduplication — through the real models."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from checker.config import Config
+from checker.records import Claim, Document, Sentence
+from checker.signals import compare_facts, event_relation, facts
+from checker.textnorm import same_statement
+
+from pathlib import Path
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _run(paths, **kw):
+    import checker
+
+    return checker.run([str(p) for p in paths], config=Config.default(progress=False), **kw)
+
+
+def _jsonl(path, rid, title, text, date="2021-03-01", outlet=None):
+    rec = {"id": rid, "title": title, "date": date, "text": text}
+    if outlet:
+        rec["outlet"] = outlet
+    path.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+
+
+def test_identical_files_are_agreement_not_contradiction(tmp_path, nlp, embedder, nli):
+    src = SEEDS / "000_33bc446e1b2c18c0.txt"
+    shutil.copy(src, tmp_path / "one.txt")
+    shutil.copy(src, tmp_path / "two.txt")
+    res = _run([tmp_path])
+    assert res.contradictions() == []
+    assert len(res.stories) == 1 and res.stories[0].duplicates == (("two.txt", "one.txt"),)
+
+
+def test_same_statement_normalisation():
+    assert same_statement("China’s top diplomat meets Lavrov", "China\u2019s  top diplomat meets Lavrov.")
+    assert same_statement("Chinaâ€™s top diplomat Wang Yi meets Lavrov", "China's top diplomat Wang Yi meets Lavrov")
+    assert same_statement("The vote was\u200b 56-44.", "The vote was 56-44")
+    assert not same_statement("The vote was 56-44.", "The vote was 44-56.")
+
+
+def test_identical_sentences_in_different_articles_corroborate(tmp_path, nlp, embedder, nli):
+    common = "The Senate voted 56-44 to advance the bill on Tuesday, with six Republicans joining all Democrats."
+    _jsonl(tmp_path / "a.jsonl", "a", "Senate advances bill", common + "\n\nThe bill now goes to a final vote.")
+    _jsonl(tmp_path / "b.jsonl", "b", "Senate moves ahead on bill", "Lawmakers met late into the night.\n\n" + common)
+    res = _run([tmp_path])
+    assert res.contradictions() == []
+    same = [j for j in res.judgements if j.event == "same_text"]
+    assert same and all(j.corroboration == 1.0 and j.contradiction == 0.0 for j in same)
+
+
+def test_stories_are_separated_and_never_compared(tmp_path, nlp, embedder, nli):
+    _jsonl(tmp_path / "golf1.jsonl", "g1", "Palmer's course hosts open",
+           "Arnold Palmer owns the Bay Hill course in Orlando.\n\nThe tournament starts on Thursday with 120 golfers.")
+    _jsonl(tmp_path / "golf2.jsonl", "g2", "Golfers arrive at Bay Hill",
+           "The Bay Hill course in Orlando is owned by Arnold Palmer.\n\nAbout 120 golfers will tee off on Thursday.")
+    _jsonl(tmp_path / "senate.jsonl", "s1", "Senate rejects budget",
+           "The Senate rejected the budget resolution by a vote of 48 to 52.\n\nDemocrats said the cuts went too far.")
+    res = _run([tmp_path])
+    story = {d: s.id for s in res.stories for d in s.docs}
+    assert story["golf1.jsonl#g1"] == story["golf2.jsonl#g2"] != story["senate.jsonl#s1"]
+    for j in res.judgements:
+        assert story[res.claim(j.a).doc] == story[res.claim(j.b).doc]
+    assert res.contradictions() == []  # "Palmer owns the course" vs "owned by Palmer" is agreement
+
+
+def test_different_meetings_are_different_events(nlp):
+    a = facts(nlp("China's top diplomat Wang Yi meets Russian Foreign Minister Sergei Lavrov."))
+    b = facts(nlp("Chinese leader Xi Jinping met with Russian Foreign Minister Sergei Lavrov on Tuesday."))
+    assert event_relation(a, b)[0] == "different"
+    c = facts(nlp("An arrest warrant was issued by the International Court of Justice against Putin."))
+    d = facts(nlp("The International Criminal Court issued an arrest warrant for Putin."))
+    assert event_relation(c, d)[0] == "same"
+    assert any(s.name == "entity_mismatch" for s in compare_facts(c, d))
+
+
+def test_relative_dates_resolved_against_article_date(nlp):
+    a = facts(nlp("The ship left San Juan on March 29."), "2015-03-31")
+    b = facts(nlp("The ship left San Juan on Sunday."), "2015-03-31")  # Sunday = March 29, 2015
+    assert not any(s.name == "date_mismatch" for s in compare_facts(a, b))
+    c = facts(nlp("The ship left San Juan on Saturday."), "2015-03-31")
+    assert any(s.name == "date_mismatch" for s in compare_facts(a, c))
+
+
+def test_numbers_compared_only_in_the_same_role(nlp):
+    age75 = facts(nlp("John Smith, 75, was found dead in his cabin."))
+    age70 = facts(nlp("The 70-year-old man was found dead in his cabin."))
+    hole = facts(nlp("Smith played the 11th hole before he was found dead in his cabin."))
+    assert any(s.name == "number_mismatch" for s in compare_facts(age75, age70))
+    assert not any(s.name == "number_mismatch" for s in compare_facts(age75, hole))
+    bound = facts(nlp("At least 24 people were arrested on Thursday night."))
+    count = facts(nlp("Police arrested 30 people on Thursday night."))
+    assert not any(s.name == "number_mismatch" for s in compare_facts(bound, count))
+
+
+def test_attribution_marks_disputed_claims(seeds_result):
+    weapons = [j for j in seeds_result.contradictions()
+               if "weapons" in seeds_result.claim(j.a).text and "weapons" in seeds_result.claim(j.b).text]
+    assert weapons and all(j.kind == "disputed" for j in weapons)
+    from checker.report.model import contradiction_list
+
+    f = next(f for f in contradiction_list(seeds_result) if f["kind"] == "disputed")
+    assert "China" in (f["disputed"]["a_asserted_by"] + f["disputed"]["b_asserted_by"])
+
+
+def test_one_finding_per_disagreement_with_all_locations(seeds_result):
+    from checker.report.model import contradiction_list
+
+    found = contradiction_list(seeds_result)
+    weapons = [f for f in found if "sending weapons" in f["a"]["sentence"] or "sending weapons" in f["b"]["sentence"]]
+    assert len(weapons) == 1  # headline and body of 000 say the same thing: one finding
+    assert len(weapons[0]["locations"]) == 2
+    assert not any("Wang Yi" in f["a"]["sentence"] + f["b"]["sentence"] and "Xi" in f["a"]["sentence"] + f["b"]["sentence"]
+                   for f in found)
+
+
+def test_reference_definitions_are_not_corroboration_noise(seeds_result):
+    from checker.report.model import corroboration_list
+
+    assert not any(f["b"]["role"] == "reference" and f["b"]["claim"].startswith("Xi Jinping is the President")
+                   for f in corroboration_list(seeds_result))
+
+
+def test_article_metadata_in_reports(tmp_path, nlp, embedder, nli):
+    _jsonl(tmp_path / "a.jsonl", "a", "Council approves bridge", "The council approved the bridge on Friday.",
+           date="2024-05-03T10:00:00Z", outlet="Daily Example")
+    res = _run([tmp_path])
+    from checker.report.model import report_dict
+
+    art = report_dict(res)["articles"][0]
+    assert (art["outlet"], art["date"], art["title"]) == ("Daily Example", "2024-05-03", "Council approves bridge")
+
+
+def test_unfaithful_decomposition_falls_back_to_the_sentence(nli):
+    from checker.claims.faithful import keep_faithful
+
+    s = Sentence(id="x:0", doc="x", text="The company would not close the plant if sales recover.", start=0, end=56)
+    good = Claim(id="x:0:0", doc="x", role="article", text=s.text, sentence=s)
+    bad = Claim(id="x:0:1", doc="x", role="article", text="The company closed the plant.", sentence=s, kind="clause")
+    out, stats = keep_faithful([good, bad], nli, Config.default().support)
+    assert stats["replaced_by_sentence"] == 1
+    assert [c.text for c in out] == [s.text]
+
+
+@pytest.mark.parametrize("text,expected", [("Seoul, October 16, 2023 | Reuters\n\nBody text here.", "2023-10-16"),
+                                           ("Published 17 March 2023\n\nBody.", "2023-03-17")])
+def test_dateline(text, expected):
+    from checker.ingest.meta import enrich
+
+    d = Document(name="x.txt", path="x.txt", role="article", fmt="txt", raw=text, text=text,
+                 offsets=tuple(range(len(text))))
+    assert enrich(d).date == expected
