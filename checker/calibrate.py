@@ -439,7 +439,8 @@ def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
        (contradiction vs any other label; Laplace-smoothed), kept where it fired on at least
        ``min_fired`` pairs;
     3. with those floors, the lowest contradiction threshold whose sentence-pair precision on
-       dev reaches ``target_precision`` (with at least 5 flags), else the best F1.
+       dev reaches ``target_precision`` (with at least 5 flags), else the most precise one
+       with at least 3 flags (precision first: a fact-checker abandons a list that is mostly false).
 
     Writes the ``realnews`` entry of ``calibration.json``."""
     import tempfile
@@ -499,8 +500,9 @@ def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
         if prec >= target_precision and (ps >= t).sum() >= 5:
             chosen = (float(t), prec, rec, f1)
             break
-    if chosen is None:
-        t = max(grid, key=lambda t: (_pr(ps, ys, float(t))[2], t))
+    if chosen is None:  # the target is out of reach: the most precise threshold with >= 3 flags
+        ok = [t for t in grid if (ps >= t).sum() >= 3] or list(grid)
+        t = max(ok, key=lambda t: (_pr(ps, ys, float(t))[0], _pr(ps, ys, float(t))[1], -t))
         chosen = (float(t), *_pr(ps, ys, float(t)))
     t, prec, rec, f1 = chosen
     rn.update(threshold=t, dev={"set": "ClaimDiff + CNN/DM dev stories (checker.realnews) with the dev planted errors",
