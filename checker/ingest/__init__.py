@@ -265,7 +265,7 @@ MD_RULES = [
 
 
 def _bold_spans(text: str) -> list[tuple[int, int, int, int]]:
-    """What ``(\*\*|__)(?=\S)(.+?)(?<=\S)\1`` would match (leftmost, shortest, within one
+    r"""What ``(\*\*|__)(?=\S)(.+?)(?<=\S)\1`` would match (leftmost, shortest, within one
     line), found with sorted candidate lists and bisection: O(n log n) for any input."""
     closers = {d: [m.start() for m in re.finditer(f"(?<=\\S)(?={re.escape(d)})", text)] for d in ("**", "__")}
     newlines = [m.start() for m in re.finditer("\n", text)]
