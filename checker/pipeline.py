@@ -67,6 +67,9 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
             docs += rdocs
             problems += rprob
         say(f"{sum(d.role == 'article' for d in docs)} article(s), {sum(d.role == 'reference' for d in docs)} reference file(s), {len(problems)} problem(s)")
+    if not any(d.role == "article" for d in docs):  # nothing to check: do not load the models
+        return Result(documents=docs, sentences=[], claims=[], clusters=[], judgements=[],
+                      thresholds=dict(config.thresholds), problems=problems, timings=timings)
     with timed("load_models"):
         say("loading spaCy, embedding and NLI models")
         nlp = claims_stage.load_nlp()

@@ -26,11 +26,30 @@ def paragraph_spans(text: str):
             yield m.start(), m.group()
 
 
+MAX_PIECE_CHARS = 100_000  # well under spaCy's max_length (1,000,000): long text goes in pieces
+
+
+def _pieces(base: int, para: str, limit: int = MAX_PIECE_CHARS):
+    """Split an over-long paragraph into (start, piece) of at most ``limit`` characters,
+    cutting after a sentence end if there is one in the second half of the window, else at
+    whitespace, else anywhere."""
+    pos = 0
+    while len(para) - pos > limit:
+        window = para[pos:pos + limit]
+        cut = max(window.rfind(". "), window.rfind("! "), window.rfind("? "), window.rfind("\n"))
+        if cut < limit // 2:
+            cut = max(window.rfind(" "), window.rfind("\t"))
+        cut = cut + 1 if cut >= limit // 2 else limit
+        yield base + pos, para[pos:pos + cut]
+        pos += cut
+    yield base + pos, para[pos:]
+
+
 def sentence_spans(text: str, nlp=None):
     """Yield (start, end, sentence, spaCy Span) for every sentence of ``text``: the
     sentence stripped of surrounding whitespace, offsets into ``text``."""
     nlp = nlp or load_nlp()
-    paras = list(paragraph_spans(text))
+    paras = [piece for base, p in paragraph_spans(text) for piece in _pieces(base, p)]
     for (base, _), pdoc in zip(paras, nlp.pipe([p for _, p in paras], batch_size=32)):
         for s in pdoc.sents:
             st = s.text.strip()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-import sys
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from . import app
-from ._common import Format
+from ._common import Format, check_output, fail, say, write_output, write_stdout
 
 
 @dataclass
@@ -31,28 +31,42 @@ class _Input:
         return {"file": self.name, "start": start, "end": end}
 
 
-def _read(arg: str, role: str) -> _Input:
-    """The cleaned text of a file, or the argument itself as literal text."""
-    from ..errors import CheckerError
-    from ..ingest import read_file
+def _looks_like_path(arg: str) -> bool:
+    """One word with a folder separator or a readable file extension: meant as a file name."""
+    from ..ingest import EXTENSIONS
 
+    if not arg or any(c.isspace() for c in arg) or len(arg) > 255:
+        return False
+    return "/" in arg or os.sep in arg or Path(arg).suffix.lower() in EXTENSIONS
+
+
+def _read(arg: str, role: str, literal: bool = False) -> _Input:
+    """The cleaned text of a file, or (for the text to check) the argument itself as literal
+    text. A text argument that looks like a file name but names no file is an error: a typo
+    would otherwise be checked as the claim "summmary.md" (use --text for literal text)."""
+    from ..errors import printable, show_path
+    from ..ingest import read_one
+
+    if literal:
+        return _Input("<text>", arg)
     p = Path(arg)
-    if len(arg) < 4096 and p.exists():
-        try:
-            docs, problems = read_file(p, role)
-        except CheckerError as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(2)
+    exists = len(arg) < 4096 and (p.exists() or p.is_symlink())
+    if exists:
+        docs, problems = read_one(p, role)
         for pr in problems:
-            typer.echo(str(pr), err=True)
+            say(str(pr))
+        if not docs:
+            fail(f"error: {role} file {show_path(arg)} cannot be used (see above)")
         parts, off = [], 0
         for d in docs:
             parts.append((off, d))
             off += len(d.text) + 2
         return _Input(p.name, "\n\n".join(d.text for d in docs), parts)
     if role == "source":
-        typer.echo(f"error: source file {arg} not found", err=True)
-        raise typer.Exit(2)
+        fail(f"error [E001] source file {show_path(arg)} not found")
+    if _looks_like_path(arg):
+        fail(f"error [E001] {show_path(arg)} looks like a file name but no such file exists; "
+             f"to check this literal text, pass it with --text")
     return _Input("<text>", arg)
 
 
@@ -62,15 +76,19 @@ def _evidence(span, where: _Input) -> dict | None:
 
 @app.command("verify")
 def verify_cmd(source: str = typer.Argument(..., help="The trusted source document (.txt/.md/.html/.jsonl)."),
-               claims: str = typer.Argument(..., help="A file with the text to check, or the text itself."),
-               fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown or json."),
-               output: Optional[Path] = typer.Option(None, "--output", "-o")) -> None:
+               claims: str = typer.Argument(..., help="A file with the text to check, or the text itself "
+                                            "(a one-word argument that looks like a file name must exist; see --text)."),
+               fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown, json or html (self-contained page)."),
+               output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically)."),
+               literal: bool = typer.Option(False, "--text", help="CLAIMS is literal text, never a file name.")) -> None:
     """Check each claim of a text against one source: supported / contradicted / not in source."""
+    from ..errors import printable, show_path
     from ..verify import Verifier
 
-    src_in, txt_in = _read(source, "source"), _read(claims, "article")
+    check_output(output)
+    src_in, txt_in = _read(source, "source"), _read(claims, "article", literal)
     src_name, src, txt_name, text = src_in.name, src_in.text, txt_in.name, txt_in.text
-    typer.echo("[checker] loading models and checking claims", err=True)
+    say("[checker] loading models and checking claims")
     v = Verifier()
     checks = v.check(src, text)
     p_doc = v.consistency([(src, text)])[0]
@@ -80,23 +98,66 @@ def verify_cmd(source: str = typer.Argument(..., help="The trusted source docume
                           "consistent": (p_doc >= thr) if thr is not None else None, "threshold": thr,
                           "claims": [_claim_json(c, src_in, txt_in) for c in checks]},
                          indent=2, ensure_ascii=False) + "\n"
+    elif fmt == Format.html:
+        out = _html(checks, p_doc, thr, src_in, txt_in)
     else:
         md = fmt == Format.markdown
+        if md:
+            from ..report.render import _md as clean
+            name = lambda s: _md_name(s)  # noqa: E731
+        else:
+            clean, name = printable, show_path
         verdict = "" if thr is None else (" — consistent" if p_doc >= thr else " — NOT consistent") + f" at threshold {thr:.2f}"
         summary = f"P(consistent with the source) = {p_doc:.2f}{verdict}"
-        lines = [f"# {txt_name} checked against {src_name}", "", f"**{summary}**", ""] if md else [summary]
+        lines = [f"# {name(txt_name)} checked against {name(src_name)}", "", f"**{summary}**", ""] if md else [summary]
         for c in checks:
             ev = c.best_support if c.verdict != "contradicted" else c.best_contradiction
-            head = f"{c.verdict.upper():14s} support {c.support:.2f}  contradiction {c.contradiction:.2f}  {c.claim}"
-            lines.append(f"- **{c.verdict}** (support {c.support:.2f}, contradiction {c.contradiction:.2f}): {c.claim}" if md else head)
+            head = f"{c.verdict.upper():14s} support {c.support:.2f}  contradiction {c.contradiction:.2f}  {clean(c.claim)}"
+            lines.append(f"- **{c.verdict}** (support {c.support:.2f}, contradiction {c.contradiction:.2f}): {clean(c.claim)}" if md else head)
             if ev is not None and c.verdict != "not in source":
                 loc = src_in.locate(ev.start, ev.end)
-                lines.append(f"    source {loc['file']} [{loc['start']}:{loc['end']}]: {ev.text[:300]}")
+                lines.append(f"    source {name(loc['file'])} [{loc['start']}:{loc['end']}]: {clean(ev.text[:300])}")
         out = "\n".join(lines) + "\n"
     if output:
-        output.write_text(out, encoding="utf-8")
+        write_output(output, out)
     else:
-        sys.stdout.write(out)
+        write_stdout(out, fmt.value)
+
+
+def _md_name(s: str) -> str:
+    from ..errors import show_path
+    from ..report.render import _md
+
+    return _md(show_path(s))
+
+
+def _html(checks, p_doc: float, thr, src: _Input, txt: _Input) -> str:
+    """A self-contained page (no scripts, no network: the report's CSP), every value escaped."""
+    from html import escape
+
+    from ..errors import show_path
+    from ..report.html import CSP
+
+    e = lambda s: escape("" if s is None else str(s), quote=True)  # noqa: E731
+    verdict = "" if thr is None else (" — consistent" if p_doc >= thr else " — NOT consistent") + f" at threshold {thr:.2f}"
+    rows = []
+    for c in checks:
+        ev = c.best_support if c.verdict != "contradicted" else c.best_contradiction
+        where = ""
+        if ev is not None and c.verdict != "not in source":
+            loc = src.locate(ev.start, ev.end)
+            where = f'{e(show_path(loc["file"]))} [{loc["start"]}:{loc["end"]}]: {e(ev.text[:300])}'
+        rows.append(f'<tr class="{e(c.verdict.replace(" ", "-"))}"><td>{e(c.verdict)}</td><td>{c.support:.2f}</td>'
+                    f"<td>{c.contradiction:.2f}</td><td>{e(c.claim)}</td><td>{where}</td></tr>")
+    title = f"{show_path(txt.name)} checked against {show_path(src.name)}"
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>{e(title)}</title>'
+            "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:0 auto;padding:12px}"
+            "td,th{padding:3px 8px;vertical-align:top;text-align:left}tr.contradicted{background:#ffd2d2}"
+            "tr.supported{background:#d6f5d6}</style></head><body>"
+            f"<h1>{e(title)}</h1><p><b>P(consistent with the source) = {p_doc:.2f}{e(verdict)}</b></p>"
+            "<table><tr><th>verdict</th><th>support</th><th>contradiction</th><th>claim</th><th>evidence in the source</th></tr>"
+            + "".join(rows) + "</table></body></html>\n")
 
 
 def _claim_json(c, src: _Input, txt: _Input) -> dict:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 
+from ..errors import printable, show_path
 from ..records import Result
 from .model import STATUSES, evidence_line, relation_label, report_dict, who
 
@@ -47,7 +48,7 @@ def e(s) -> str:
 def _side(tag: str, s: dict) -> str:
     claim = "" if s["claim"] == s["sentence"] else (
         f'<div class="claim">claim: {e(s["claim"])}' + (f' (speaker: {e(s["speaker"])})' if s["speaker"] else "") + "</div>")
-    return (f'<div class="side"><span class="who">{tag} · {e(who(s))}</span> '
+    return (f'<div class="side"><span class="who">{tag} · {e(show_path(who(s)))}</span> '
             f'<span class="off">[{s["start"]}:{s["end"]}]</span><div>{e(s["sentence"])}</div>{claim}</div>')
 
 
@@ -87,7 +88,7 @@ def _article_html(doc, rows: list[dict], art_id: int) -> tuple[str, str]:
             for r in rs:
                 for ev in r["evidence"]:
                     o = ev["other"]
-                    items.append(f'<div>“{e(r["claim"])}” <b>{relation_label(ev)}</b> {e(who(o))} '
+                    items.append(f'<div>“{e(r["claim"])}” <b>{relation_label(ev)}</b> {e(show_path(who(o)))} '
                                  f'<span class="off">[{o["start"]}:{o["end"]}]</span> '
                                  f'(score {ev["score"]:.2f}): {e(o["sentence"])}</div>')
             ev_html.append(f'<div class="ev {status}" id="{anchor}">{"".join(items)}</div>')
@@ -121,7 +122,7 @@ def render_html(result: Result, threshold: float | None = None, full_page: bool 
                      f'{sigs}</div>{_side("A", f["a"])}{_side("B", f["b"])}</div>')
     for n, art in enumerate(data["articles"]):
         c = art["counts"]
-        parts.append(f'<h2 id="art{n}">{e(art["article"])}</h2><p class="sum">{len(art["claims"])} claims: '
+        parts.append(f'<h2 id="art{n}">{e(show_path(art["article"]))}</h2><p class="sum">{len(art["claims"])} claims: '
                      f'{c["contradicted"]} contradicted, {c["corroborated"]} corroborated, {c["unresolved"]} unresolved, '
                      f'{c["single-source"]} only this source</p>')
         body, evidence = _article_html(docs[art["article"]], art["claims"], n)
@@ -130,7 +131,7 @@ def render_html(result: Result, threshold: float | None = None, full_page: bool 
             parts.append(f"<h3>Evidence</h3>{evidence}")
     if data["problems"]:
         parts.append("<h2>Input problems</h2><ul>" + "".join(
-            f'<li>{e(p["level"])} <code>{e(p["code"])}</code> {e(p["path"])}: {e(p["message"])}</li>' for p in data["problems"]) + "</ul>")
+            f'<li>{e(p["level"])} <code>{e(p["code"])}</code> {e(show_path(p["path"]))}: {e(printable(p["message"]))}</li>' for p in data["problems"]) + "</ul>")
     parts.append("</div>")
     body = "\n".join(parts)
     style = f"<style>{CSS}</style>"
