@@ -342,7 +342,7 @@ def story_features(stories, nlp=None, embedder=None):
     from . import claims as claims_stage
     from . import ingest
     from .embed import embed, load_embedder
-    from .realnews import write_corpus
+    from .realnews import article_id_of, write_corpus
 
     nlp = nlp or claims_stage.load_nlp()
     embedder = embedder or load_embedder()
@@ -351,7 +351,7 @@ def story_features(stories, nlp=None, embedder=None):
         docs, _ = ingest.load([tmp])
     _, claims = claims_stage.extract(docs, nlp)
     vecs = embed([c.text for c in claims], embedder)
-    truth = [d.name.split("#", 1)[1].rsplit("-", 1)[0] for d in docs]
+    truth = [article_id_of(d.name).rsplit("-", 1)[0] for d in docs]
     return docs, claims, vecs, truth
 
 
@@ -446,7 +446,7 @@ def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
     import tempfile
     from dataclasses import replace as dc_replace
 
-    from .compare import SIGNAL_NAMES, nli_stratum, score_pair
+    from .compare import SIGNAL_NAMES, nli_stratum, signal_floor
     from .pipeline import run
     from .realnews import apply_planted, load_cnndm_stories, load_labels, load_planted, load_stories, write_corpus
 
@@ -474,21 +474,14 @@ def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
                 rates.setdefault(stratum, {})[name] = {"rate": round((k + 1) / (len(fired) + 2), 4), "n": len(fired)}
     rn = {"signal_rates": rates}
 
-    # re-score with the floors: the judgement's base probability is its LR score (no floor)
-    # = the stored contradiction when nothing fired; recompute from the stored parts
-    def final(j):
-        base = j.contradiction
-        if j.event == "different" or j.event == "same_text":
+    def final(j):  # the stored contradiction is the LR score (no floor); add the dev floors
+        if j.event in ("different", "same_text"):
             return 0.0
-        stratum = nli_stratum(*probs(j))
-        if stratum == "nli_entailed_both":
-            return base
-        fired = [rates.get(stratum, {}).get(s.name, {}).get("rate", 0.0) for s in j.signals]
-        return max([base] + fired)
+        return signal_floor(j.contradiction, j.signals, nli_stratum(*probs(j)), rates)
 
     best: dict[tuple, tuple[float, str]] = {}
     for j, lab, key in rows:
-        p = final(j) if j.contradiction >= 0 else 0.0
+        p = final(j)
         if key not in best or p > best[key][0]:
             best[key] = (p, lab)
     ps = np.array([v[0] for v in best.values()])

@@ -66,7 +66,7 @@ def combine(combiner: dict, x: list[float], signals: tuple[Signal, ...] = (), ne
     both directions or not), from ``checker calibrate``) — small NLI models miss entity swaps that the signals catch — and a pair
     is never more likely a corroboration than 1 - P(contradiction). A signal never overrides
     an NLI judgement of entailment (``entailed``: NLI's most likely label is entailment in
-    either direction).
+    both directions, i.e. NLI reads the pair as a paraphrase).
     Without a calibration file, fall back to the raw NLI probabilities (max over both
     directions)."""
     if not (combiner and combiner.get("features") == list(FEATURES)):
@@ -106,20 +106,21 @@ def score_pair(config, x: list[float], sig, p_ab, p_ba) -> tuple[float, float]:
     paraphrase), and only where at least 5 dev pairs fired it. Without one, the older
     synthetic-dev signal rates apply (:func:`combine`)."""
     rn = config.realnews
-    if not rn:
-        return combine(config.combiner, x, sig, both_neutral(p_ab, p_ba), nli_stratum(p_ab, p_ba) == "nli_entailed_both")
-    pc, pe = combine({k: v for k, v in config.combiner.items() if k != "signal_rates"}, x)
     stratum = nli_stratum(p_ab, p_ba)
-    if stratum != "nli_entailed_both":
-        rates = rn.get("signal_rates", {}).get(stratum, {})
-        fired = [rates[s.name]["rate"] for s in sig if s.name in rates]
-        if fired:
-            pc = max(pc, max(fired))
+    if not rn:
+        return combine(config.combiner, x, sig, stratum == "nli_neutral", stratum == "nli_entailed_both")
+    pc, pe = combine({k: v for k, v in config.combiner.items() if k != "signal_rates"}, x)
+    pc = signal_floor(pc, sig, stratum, rn.get("signal_rates", {}))
     return pc, min(pe, 1.0 - pc)
 
 
-def entailed_either(p_ab, p_ba) -> bool:
-    return int(np.argmax(p_ab)) == 0 or int(np.argmax(p_ba)) == 0
+def signal_floor(pc: float, signals, stratum: str, rates: dict) -> float:
+    """P(contradiction) raised to the highest measured precision (``rates[stratum][name]["rate"]``)
+    of the fired signals; unchanged when NLI reads the pair as a paraphrase."""
+    if stratum == "nli_entailed_both":
+        return pc
+    here = rates.get(stratum, {})
+    return max([pc] + [here[s.name]["rate"] for s in signals if s.name in here])
 
 
 def speakers_differ(a: Claim, b: Claim) -> bool:
@@ -158,8 +159,9 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
     rest = []
     for i, j, sim in pairs:
         a, b = claims[i], claims[j]
-        if same_statement(a.sentence.text, b.sentence.text) or same_statement(a.text, b.text):
-            if same_statement(a.text, b.text):
+        same_claim = same_statement(a.text, b.text)
+        if same_claim or same_statement(a.sentence.text, b.sentence.text):
+            if same_claim:
                 a, b, _, _ = _ordered(a, b, None, None)
                 out.append(Judgement(a=a.id, b=b.id, similarity=round(float(sim), 4), p_entail_ab=1.0,
                                      p_neutral_ab=0.0, p_contra_ab=0.0, p_entail_ba=1.0, p_neutral_ba=0.0,

@@ -93,14 +93,10 @@ def group_stories(docs: list[Document], claims: list[Claim], vecs: np.ndarray, c
             first[k] = d.name
     reps = [d for d in arts if d.name not in dup_of]
     labels = group(similarity(reps, claims, vecs, config.story_tfidf_weight), config.story_max_distance)
+    label_of = {d.name: lab for d, lab in zip(reps, labels)}
     members: dict[int, list[str]] = {}
-    for d, lab in zip(reps, labels):
-        members.setdefault(lab, []).append(d.name)
     for d in arts:
-        if d.name in dup_of:
-            rep = dup_of[d.name]
-            lab = labels[[r.name for r in reps].index(rep)]
-            members[lab].append(d.name)
+        members.setdefault(label_of[dup_of.get(d.name, d.name)], []).append(d.name)
     order = {d.name: k for k, d in enumerate(arts)}
     titles = {d.name: d.title for d in arts}
     out = []

@@ -11,7 +11,6 @@ the decomposition is not trusted and the whole sentence stands as the claim inst
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 from ..records import Claim
@@ -19,11 +18,10 @@ from ..textnorm import statement_key
 
 
 def _platt(support: dict, p: float) -> float:
+    from ..compare import _logistic
+
     cal = support.get("platt")
-    if not cal:
-        return p
-    z = cal["coef"] * p + cal["intercept"]
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+    return _logistic({"coef": [cal["coef"]], "intercept": cal["intercept"]}, [p]) if cal else p
 
 
 def hypothesis(c: Claim) -> str:
@@ -38,8 +36,8 @@ def hypothesis(c: Claim) -> str:
 def keep_faithful(claims: list[Claim], nli, support: dict, batch_size: int = 32) -> tuple[list[Claim], dict]:
     """(claims, stats): unfaithful decomposed claims replaced by their sentence (once per
     sentence). ``stats`` counts checked and entailed claims."""
-    todo = [k for k, c in enumerate(claims)
-            if c.role == "article" and statement_key(c.text) != statement_key(c.sentence.text)]
+    whole = [statement_key(c.text) == statement_key(c.sentence.text) for c in claims]
+    todo = [k for k, c in enumerate(claims) if c.role == "article" and not whole[k]]
     threshold = support.get("threshold", 0.5)
     probs = nli.predict([(claims[k].sentence.text, hypothesis(claims[k])) for k in todo], batch_size=batch_size) if todo else []
     bad = {k for k, p in zip(todo, probs) if _platt(support, float(p[0])) < threshold}
@@ -47,7 +45,7 @@ def keep_faithful(claims: list[Claim], nli, support: dict, batch_size: int = 32)
     sentence_kept: set[str] = set()
     for k, c in enumerate(claims):
         if k not in bad:
-            if statement_key(c.text) == statement_key(c.sentence.text):
+            if whole[k]:
                 sentence_kept.add(c.sentence.id)
             out.append(c)
         elif c.sentence.id not in sentence_kept:

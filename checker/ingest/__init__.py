@@ -111,16 +111,22 @@ def expand(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     visited: set[tuple[int, int]] = set()
 
+    def stat_of(p: Path):
+        """``p.stat()``, or None with the coded problem recorded (dangling link, loop, denied)."""
+        try:
+            return p.stat()
+        except OSError as exc:
+            problems.append(os_problem(exc, p, link=_is_link(p)))
+            return None
+
     def add(p: Path, st) -> None:
         key = (st.st_dev, st.st_ino)
         if key not in files or str(p) < str(files[key]):
             files[key] = p
 
     for p in map(Path, paths):
-        try:
-            st = p.stat()
-        except OSError as exc:
-            problems.append(os_problem(exc, p, link=_is_link(p)))
+        st = stat_of(p)
+        if st is None:
             continue
         if stat.S_ISREG(st.st_mode):
             add(p, st)
@@ -147,10 +153,8 @@ def expand(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]:
                 if name.startswith("."):
                     continue
                 f = d / name
-                try:
-                    fst = f.stat()
-                except OSError as exc:
-                    problems.append(os_problem(exc, f, link=_is_link(f)))
+                fst = stat_of(f)
+                if fst is None:
                     continue
                 if stat.S_ISDIR(fst.st_mode):
                     stack.append((f, fst))
