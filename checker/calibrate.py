@@ -428,21 +428,25 @@ def labelled_judgements(result, stories, labels, renamed) -> list[tuple]:
     return out
 
 
-def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, target_precision: float = 0.9,
-                       min_fired: int = 5) -> dict:
+def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, target_precision: float = 0.8,
+                       min_fired: int = 5, min_flags: int = 3) -> dict:
     """The real-news layer, fitted on the **dev** stories only (real ClaimDiff and CNN/DM
     pairs plus the dev half of the planted errors):
 
     1. run the checker end to end on them with the plain logistic combiner (no signal
        floors);
-    2. for every mismatch signal and NLI stratum, its precision on labelled dev pairs
-       (contradiction vs any other label; Laplace-smoothed), kept where it fired on at least
-       ``min_fired`` pairs;
+    2. for every mismatch signal, its precision on labelled dev pairs (contradiction vs any
+       other label; Laplace-smoothed) in each NLI stratum and pooled over the strata, kept
+       where it fired on at least ``min_fired`` pairs; a signal the dev stories never fired
+       often enough keeps its synthetic-dev rate (:func:`checker.compare.signal_floor`);
     3. with those floors, the lowest contradiction threshold whose sentence-pair precision on
-       dev reaches ``target_precision`` (with at least 5 flags), else the most precise one
-       with at least 3 flags (precision first: a fact-checker abandons a list that is mostly false).
+       dev reaches ``target_precision`` (0.8, the bar of the real-news issue) with at least
+       ``min_flags`` flags, else the most precise one with at least ``min_flags`` flags
+       (precision first: a fact-checker abandons a list that is mostly false).
 
-    Writes the ``realnews`` entry of ``calibration.json``."""
+    Pairs reporting two different parties' views (``kind == "views"``), different events and
+    identical statements are never contradictions and score 0. Writes the ``realnews`` entry
+    of ``calibration.json``."""
     import tempfile
     from dataclasses import replace as dc_replace
 
@@ -454,7 +458,10 @@ def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
     stories, pl = apply_planted(stories, [e for e in load_planted() if e["story"] in {s.id for s in stories}])
     labels = dict(load_labels())
     labels.update(pl["labels"])
-    cfg = dc_replace(Config.default(progress=False), realnews={"signal_rates": {}, "threshold": 0.5})
+    base = Config.default(progress=False)
+    synthetic = base.combiner.get("signal_rates", {})
+    cfg = dc_replace(base, combiner={k: v for k, v in base.combiner.items() if k != "signal_rates"},
+                     realnews={"signal_rates": {}, "threshold": 0.5})
     say(f"running the checker on {len(stories)} dev stories ({len(pl['labels'])} planted errors)")
     with tempfile.TemporaryDirectory() as tmp:
         write_corpus(stories, tmp, layout="mixed")
@@ -465,19 +472,27 @@ def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
     def probs(j):
         return ((j.p_entail_ab, j.p_neutral_ab, j.p_contra_ab), (j.p_entail_ba, j.p_neutral_ba, j.p_contra_ba))
 
+    def rate(fired: list[str]) -> dict:
+        k = sum(lab == "contradiction" for lab in fired)
+        return {"rate": round((k + 1) / (len(fired) + 2), 4), "n": len(fired)}
+
     rates: dict[str, dict] = {}
-    for stratum in ("nli_entailed_one", "nli_neutral", "nli_other"):
-        for name in SIGNAL_NAMES:
+    strata = ("nli_entailed_one", "nli_neutral", "nli_other")
+    for name in SIGNAL_NAMES:
+        pooled = []
+        for stratum in strata:
             fired = [lab for j, lab, _ in rows if nli_stratum(*probs(j)) == stratum and any(s.name == name for s in j.signals)]
+            pooled += fired
             if len(fired) >= min_fired:
-                k = sum(lab == "contradiction" for lab in fired)
-                rates.setdefault(stratum, {})[name] = {"rate": round((k + 1) / (len(fired) + 2), 4), "n": len(fired)}
+                rates.setdefault(stratum, {})[name] = rate(fired)
+        if len(pooled) >= min_fired:
+            rates.setdefault("all", {})[name] = rate(pooled)
     rn = {"signal_rates": rates}
 
-    def final(j):  # the stored contradiction is the LR score (no floor); add the dev floors
-        if j.event in ("different", "same_text"):
+    def final(j):  # the stored contradiction is the LR score (no floor); add the floors
+        if j.event in ("different", "same_text") or j.kind == "views":
             return 0.0
-        return signal_floor(j.contradiction, j.signals, nli_stratum(*probs(j)), rates)
+        return signal_floor(j.contradiction, j.signals, nli_stratum(*probs(j)), rates, synthetic)
 
     best: dict[tuple, tuple[float, str]] = {}
     for j, lab, key in rows:
@@ -490,11 +505,11 @@ def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
     chosen = None
     for t in grid:
         prec, rec, f1 = _pr(ps, ys, float(t))
-        if prec >= target_precision and (ps >= t).sum() >= 5:
+        if prec >= target_precision and (ps >= t).sum() >= min_flags:
             chosen = (float(t), prec, rec, f1)
             break
-    if chosen is None:  # the target is out of reach: the most precise threshold with >= 3 flags
-        ok = [t for t in grid if (ps >= t).sum() >= 3] or list(grid)
+    if chosen is None:  # the target is out of reach: the most precise threshold with enough flags
+        ok = [t for t in grid if (ps >= t).sum() >= min_flags] or list(grid)
         t = max(ok, key=lambda t: (_pr(ps, ys, float(t))[0], _pr(ps, ys, float(t))[1], -t))
         chosen = (float(t), *_pr(ps, ys, float(t)))
     t, prec, rec, f1 = chosen
@@ -502,7 +517,7 @@ def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
                                "sentence_pairs": int(len(ys)), "contradictions": int(ys.sum()),
                                "precision_at_threshold": round(prec, 4), "recall_at_threshold": round(rec, 4),
                                "flags_at_threshold": int((ps >= t).sum()), "target_precision": target_precision,
-                               "min_fired": min_fired})
+                               "min_fired": min_fired, "min_flags": min_flags})
     cal = json.loads(out.read_text()) if out.exists() else {}
     cal["realnews"] = rn
     out.write_text(json.dumps(cal, indent=1) + "\n")

@@ -110,24 +110,37 @@ def score_pair(config, x: list[float], sig, p_ab, p_ba) -> tuple[float, float]:
     if not rn:
         return combine(config.combiner, x, sig, stratum == "nli_neutral", stratum == "nli_entailed_both")
     pc, pe = combine({k: v for k, v in config.combiner.items() if k != "signal_rates"}, x)
-    pc = signal_floor(pc, sig, stratum, rn.get("signal_rates", {}))
+    pc = signal_floor(pc, sig, stratum, rn.get("signal_rates", {}), config.combiner.get("signal_rates", {}))
     return pc, min(pe, 1.0 - pc)
 
 
-def signal_floor(pc: float, signals, stratum: str, rates: dict) -> float:
-    """P(contradiction) raised to the highest measured precision (``rates[stratum][name]["rate"]``)
-    of the fired signals; unchanged when NLI reads the pair as a paraphrase."""
+def signal_floor(pc: float, signals, stratum: str, rates: dict, fallback: dict | None = None) -> float:
+    """P(contradiction) raised to the highest measured precision of the fired signals;
+    unchanged when NLI reads the pair as a paraphrase.
+
+    Each signal's precision is the most specific real-news measurement there is (``rates``,
+    from ``checker calibrate --realnews``): in the pair's NLI stratum
+    (``rates[stratum][name]``), else pooled over the strata (``rates["all"][name]``), else —
+    no real-news dev pair fired it often enough — the synthetic-dev rate (``fallback``, the
+    combiner's ``signal_rates``: strata "nli_neutral" / "nli_not_neutral")."""
     if stratum == "nli_entailed_both":
         return pc
-    here = rates.get(stratum, {})
-    return max([pc] + [here[s.name]["rate"] for s in signals if s.name in here])
+    here, pooled = rates.get(stratum, {}), rates.get("all", {})
+    synthetic = (fallback or {}).get("nli_neutral" if stratum == "nli_neutral" else "nli_not_neutral", {})
+    floors = [src["rate"] for s in signals
+              for src in [here.get(s.name) or pooled.get(s.name) or synthetic.get(s.name)] if src]
+    return max([pc] + floors)
 
 
-def speakers_differ(a: Claim, b: Claim) -> bool:
-    """One side reports what a party says (an assertion or a denial) and the other does not,
-    or they report different parties: a *disputed* claim, not two outlets disagreeing."""
+def pair_kind(a: Claim, b: Claim) -> str:
+    """"fact": neither side is attributed, or both to the same party; "disputed": one side
+    reports what a party says (an assertion or a denial) and the other states it as fact;
+    "views": the two sides report two different parties (A says X, B says not X) — a debate
+    the sources report, not a disagreement between them."""
     sa, sb = (statement_key(c.speaker) if c.speaker else "" for c in (a, b))
-    return sa != sb
+    if sa == sb:
+        return "fact"
+    return "views" if sa and sb else "disputed"
 
 
 def _ordered(a: Claim, b: Claim, p_ab, p_ba):
@@ -199,7 +212,7 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
                              p_contra_ab=round(float(p_ab[2]), 4), p_entail_ba=round(float(p_ba[0]), 4),
                              p_neutral_ba=round(float(p_ba[1]), 4), p_contra_ba=round(float(p_ba[2]), 4),
                              signals=sig, contradiction=round(pc, 4), corroboration=round(pe, 4),
-                             kind="disputed" if speakers_differ(a, b) else "fact", event=event,
+                             kind=pair_kind(a, b), event=event,
                              story=story_of.get(a.doc, story_of.get(b.doc))))
     return sorted(out, key=lambda j: (j.a, j.b))
 

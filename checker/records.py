@@ -103,7 +103,10 @@ class Judgement:
     contradiction: float  # calibrated P(contradiction)
     corroboration: float  # calibrated P(mutual support)
     # "fact": the sources disagree on a fact; "disputed": one side reports a party's own
-    # assertion or denial of what the other states (who asserts, who denies: the claims' speakers)
+    # assertion or denial of what the other states (who asserts, who denies: the claims' speakers);
+    # "views": both sides report what two *different* parties say (A says X, B says not X): the
+    # sources agree on who said what, so this is a debate they report, never a contradiction
+    # between them (listed apart: :meth:`Result.opposing_views`)
     kind: str = "fact"
     # "same" | "different": the two claims are about different events (different meetings,
     # dates); such a pair is never a contradiction | "same_text": the same statement
@@ -163,7 +166,15 @@ class Result:
         first, one per pair of sentences."""
         t = self.thresholds["contradiction"] if threshold is None else threshold
         found = [j for j in self.judgements if j.contradiction >= t and j.label == "contradiction"
-                 and j.event == "same"]
+                 and j.event == "same" and j.kind != "views"]
+        return self._best_per_sentence_pair(found, lambda j: j.contradiction)
+
+    def opposing_views(self, threshold: float | None = None) -> list[Judgement]:
+        """Pairs where two sources report two different parties saying incompatible things
+        (``kind == "views"``): a debate the sources report, not a contradiction between them."""
+        t = self.thresholds["contradiction"] if threshold is None else threshold
+        found = [j for j in self.judgements if j.contradiction >= t and j.label == "contradiction"
+                 and j.event == "same" and j.kind == "views"]
         return self._best_per_sentence_pair(found, lambda j: j.contradiction)
 
     def corroborations(self, threshold: float | None = None) -> list[Judgement]:

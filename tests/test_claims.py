@@ -56,3 +56,35 @@ def test_plural_pronoun_not_resolved_to_speaker_and_no_stray_comma(nlp):
     assert not any(t.startswith("Lavrov are") for t in out)
     out = [t for t, _, _ in texts(nlp, "China and Russia are each other’s most important partners, both holding permanent seats on the Council.")]
     assert all(",." not in t for t in out)
+
+
+@pytest.mark.parametrize("sentence, bad", [
+    # an expletive "it" refers to nothing, and never to a name that comes later in the sentence
+    ("It's almost certain that 19 Republicans won't vote to convict Trump.", "19 Republicans's"),
+    ("It was defeated by a 55-45 vote, with five Republicans joining all 50 Senate Democrats.", "Five Republicans was"),
+    # a compound name is not an appositive ("an Ethiopian Airlines 737 MAX 8")
+    ("The crash of an Ethiopian Airlines 737 MAX 8 bound for Nairobi killed all 157 on board.", "Airlines is 737"),
+    # "it" never stands for a person
+    ("Sergei Lavrov said it was a mistake.", "Lavrov was a mistake"),
+])
+def test_no_garbled_claims(nlp, sentence, bad):
+    assert not any(bad.lower() in t.lower() for t, _, _ in texts(nlp, sentence))
+
+
+def test_agreement_and_speaker_without_relative_clause(nlp):
+    out = texts(nlp, "There seems a good chance that the challenge coins minted by the White House Communications "
+                     "Agency may get left on the shelf.")
+    assert "The challenge coins were minted by the White House Communications Agency." in [t for t, _, _ in out]
+    out = texts(nlp, "Sanders, who spoke on Monday, said she had no knowledge of the coin.")
+    assert ("Sanders had no knowledge of the coin.", "Sanders", "attribution") in out
+
+
+def test_pronoun_speaker_resolved_across_sentences(nlp):
+    from checker.claims import extract
+    from checker.records import Document
+
+    t = "Sergei Lavrov met Wang Yi in Beijing on Monday. He said the West was to blame."
+    doc = Document(name="x.txt", path="x.txt", role="article", fmt="txt", raw=t, text=t, offsets=tuple(range(len(t))))
+    claims = extract([doc], nlp)[1]
+    said = next(c for c in claims if "West" in c.text)
+    assert said.speaker == "Sergei Lavrov" and said.kind == "attribution"

@@ -158,3 +158,16 @@ def test_dateline(text, expected):
     d = Document(name="x.txt", path="x.txt", role="article", fmt="txt", raw=text, text=text,
                  offsets=tuple(range(len(text))))
     assert enrich(d).date == expected
+
+
+def test_two_parties_views_are_not_a_contradiction_between_sources():
+    from checker.compare import pair_kind
+
+    def claim(text, speaker):
+        s = Sentence(id="d:0", doc="d", text=text, start=0, end=len(text))
+        return Claim(id="d:0:0", doc="d", role="article", text=text, sentence=s, speaker=speaker)
+
+    fact, denial = claim("China sends weapons to Russia.", None), claim("China does not send weapons.", "China")
+    assert pair_kind(fact, denial) == "disputed"  # one source states as fact what a party denies
+    assert pair_kind(claim("There is no limit.", "Biden"), claim("There is a limit.", "Senator Smith")) == "views"
+    assert pair_kind(claim("X.", "the ministry"), claim("Y.", "The Ministry")) == "fact"

@@ -69,14 +69,40 @@ def split_sentences(doc: Document, nlp=None):
         k += 1
 
 
+PRONOUN_SPEAKERS = {"he", "she"}
+
+
+def _person_subject(span) -> str | None:
+    """The last person named as a subject in a sentence ("Sergei Lavrov told reporters ...")."""
+    found = None
+    for e in span.ents:
+        if e.label_ == "PERSON" and e.root.dep_ in ("nsubj", "nsubjpass"):
+            found = e.text
+    return found
+
+
+def resolve_speaker(rc: RawClaim, last_person: str | None) -> RawClaim:
+    """"He said X" -> speaker = the person last named as a subject earlier in the article,
+    and a leading "He"/"She" of the claim replaced by that name."""
+    if not (rc.speaker and rc.speaker.lower() in PRONOUN_SPEAKERS and last_person):
+        return rc
+    text = re.sub(rf"^{re.escape(rc.speaker)}\b", last_person, rc.text, flags=re.IGNORECASE)
+    return RawClaim(text, rc.kind, last_person)
+
+
 def extract(docs: list[Document], nlp=None, max_chars: int = 400) -> tuple[list[Sentence], list[Claim]]:
-    """Sentences and atomic claims of every document, in document order."""
+    """Sentences and atomic claims of every document, in document order. A pronoun speaker
+    ("he said") is resolved to the person last named as a subject in an earlier sentence of
+    the same article (:func:`resolve_speaker`)."""
     sentences: list[Sentence] = []
     claims: list[Claim] = []
     for doc in docs:
+        last_person = None
         for sent, span in split_sentences(doc, nlp):
             sentences.append(sent)
             raw = decompose(span) if doc.role == "article" else [RawClaim(sent.text, "sentence")]
+            raw = [resolve_speaker(rc, last_person) for rc in raw]
+            last_person = _person_subject(span) or last_person
             for j, rc in enumerate(raw):
                 text = rc.text if len(rc.text) <= max_chars else rc.text[:max_chars].rsplit(" ", 1)[0] + " …"
                 claims.append(Claim(id=f"{sent.id}:{j}", doc=doc.name, role=doc.role, text=text,

@@ -30,6 +30,11 @@ PRONOUNS = {"he", "she", "it", "they", "him", "her", "them"}
 # relations that hold between the conjuncts jointly: never split "between A and B"
 SYMMETRIC = {"between", "among", "both", "together", "jointly", "mutual", "each", "bilateral"}
 ENTITY_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
+# heads of noun phrases that name a body, not a person: "it" may refer to them, "he"/"she" may not
+INSTITUTIONS = {"government", "ministry", "department", "agency", "court", "company", "firm", "office", "police",
+                "army", "military", "party", "committee", "council", "commission", "administration", "group",
+                "organization", "organisation", "union", "bank", "university", "school", "state", "country",
+                "embassy", "parliament", "congress", "senate", "house", "team", "club", "board", "network"}
 
 
 @dataclass(frozen=True)
@@ -93,21 +98,48 @@ def _subject(head):
     return None
 
 
+# modifiers that are not part of a name: "Sanders, who ...", "the man accompanied by ...", "X, the minister,"
+NOT_NAME = {"relcl", "acl", "appos", "advcl", "punct"}
+
+
+def _noun_phrase(tok) -> set:
+    """The tokens of a noun phrase without its relative clauses, participle modifiers and
+    appositives ("Warmbier, who was arrested ..." -> "Warmbier")."""
+    drop = set()
+    for c in tok.children:
+        if c.dep_ in NOT_NAME:
+            drop |= _subtree(c)
+    return _subtree(tok) - drop
+
+
+def _plural(tok) -> bool:
+    return tok.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in tok.children)
+
+
 def _speaker_of(verb) -> str | None:
     subj = _subject(verb)
     if subj is None:
         return None
-    return _text(_subtree(subj))
+    return _text(_noun_phrase(subj))
 
 
 def _clause_tokens(head, exclude: set) -> set:
     return _subtree(head) - exclude
 
 
-def _main_subject_text(sent) -> str | None:
+@dataclass(frozen=True)
+class Antecedent:
+    """The proper-noun subject a later "he" / "she" / "it" of the same sentence may refer to."""
+    text: str
+    i: int  # token index of its head (a pronoun is only resolved when it comes later)
+    person: bool | None  # a PERSON entity (True), another named entity (False), unknown (None)
+
+
+def _main_subject(sent) -> Antecedent | None:
     for t in sent:
         if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "PROPN":
-            return _text({x for x in t.subtree if x.dep_ not in ("appos", "punct")} - _appos_tokens(t))
+            person = None if not t.ent_type_ else t.ent_type_ == "PERSON"
+            return Antecedent(_text(_noun_phrase(t)), t.i, person)
     return None
 
 
@@ -175,8 +207,9 @@ def decompose(sent) -> list[RawClaim]:
     """Decompose one spaCy sentence Span into atomic claims."""
     root = sent.root
     claims: list[RawClaim] = []
-    antecedent = _main_subject_text(sent)
+    antecedent = _main_subject(sent)
     speaker = None
+    speaker_tok = None  # the speaker's head token (is it a person?)
     content_heads = [root]
     exclude: set = set()
 
@@ -184,24 +217,24 @@ def decompose(sent) -> list[RawClaim]:
     if root.lemma_ in REPORTING:
         comps = [c for c in root.children if c.dep_ in ("ccomp", "xcomp")]
         if comps:
-            speaker = _speaker_of(root)
+            speaker, speaker_tok = _speaker_of(root), _subject(root)
             content_heads = comps
         else:  # "…," he said.  — quoted content attached as parataxis / other
             para = [c for c in root.children if c.dep_ in ("parataxis", "dobj") and c.pos_ in ("VERB", "AUX")]
             if para:
-                speaker = _speaker_of(root)
+                speaker, speaker_tok = _speaker_of(root), _subject(root)
                 content_heads = para
     else:
         # parataxis "X did Y, Z reported"
         for c in root.children:
             if c.dep_ in ("parataxis",) and c.lemma_ in REPORTING and _subject(c) is not None:
-                speaker = _speaker_of(c)
+                speaker, speaker_tok = _speaker_of(c), _subject(c)
                 exclude |= _subtree(c)
     for t in sent:
         if t.lower_ == "according" and t.head is not None and t.dep_ == "prep":
             pobj = [x for c in t.children for x in ([c] + [g for g in c.children if g.dep_ == "pobj"]) if x.dep_ == "pobj"]
             if pobj:
-                speaker = _text(_subtree(pobj[0]))
+                speaker, speaker_tok = _text(_noun_phrase(pobj[0])), pobj[0]
                 exclude |= _subtree(t)
                 # swallow the comma after "according to X,"
                 nxt = t.doc[max(x.i for x in _subtree(t)) + 1] if max(x.i for x in _subtree(t)) + 1 < len(t.doc) else None
@@ -227,9 +260,10 @@ def decompose(sent) -> list[RawClaim]:
     extra: list[RawClaim] = []
     side: set = set()
     for t in sent:
-        if t.dep_ == "appos" and t.head.pos_ == "PROPN":
+        if t.dep_ == "appos" and t.head.pos_ == "PROPN" and _set_off(t):
             noun = _text({x for x in t.head.subtree if x not in _subtree(t) and x.dep_ != "punct" and x.i < t.i})
-            extra.append(RawClaim(_finish(f"{noun} is {_text(_subtree(t))}"), "appositive", speaker))
+            be = "are" if _plural(t.head) else "is"
+            extra.append(RawClaim(_finish(f"{noun} {be} {_text(_subtree(t))}"), "appositive", speaker))
             side |= _subtree(t)
             # commas around the appositive
             for k in (t.left_edge.i - 1, t.right_edge.i + 1):
@@ -244,7 +278,8 @@ def decompose(sent) -> list[RawClaim]:
                 side |= _subtree(t) | {t.doc[t.left_edge.i - 1]}
         elif t.dep_ == "acl" and t.tag_ == "VBN" and t.head.pos_ in ("NOUN", "PROPN") and any(c.dep_ == "agent" for c in t.children):
             noun_toks = {x for x in t.head.subtree if x not in _subtree(t) and x.i <= t.head.i}
-            extra.append(RawClaim(_finish(_text(noun_toks) + " was " + _text(_subtree(t))), "participle", speaker))
+            be = " were " if _plural(t.head) else " was "
+            extra.append(RawClaim(_finish(_text(noun_toks) + be + _text(_subtree(t))), "participle", speaker))
 
     for h in heads:
         toks = _clause_tokens(h, exclude | side)
@@ -263,7 +298,7 @@ def decompose(sent) -> list[RawClaim]:
         kind = "attribution" if speaker else ("clause" if len(heads) > 1 else "sentence")
         for variant in _entity_conjunct_variants(toks, sent):
             v_kind = kind if variant == toks else "conjunct"
-            claims.append(RawClaim(_finish(_text_resolved(variant, speaker, antecedent)), v_kind, speaker))
+            claims.append(RawClaim(_finish(_text_resolved(variant, speaker, antecedent, _person(speaker_tok))), v_kind, speaker))
     claims += extra
     # de-duplicate, keep order; drop fragments
     seen, out = set(), []
@@ -280,11 +315,57 @@ def decompose(sent) -> list[RawClaim]:
     return out
 
 
-def _text_resolved(tokens: set, speaker: str | None, antecedent: str | None) -> str:
-    """Join tokens; a pronoun subject is replaced by the speaker or the sentence subject."""
-    rep = speaker if speaker and speaker.split()[0].lower() not in PRONOUNS else antecedent
+def _set_off(app) -> bool:
+    """A real appositive is set off by a comma, dash or bracket ("Wang Yi, China's top
+    diplomat,"); "an Ethiopian Airlines 737 MAX 8" is a compound name, not "Airlines is 737 MAX 8"."""
+    k = app.left_edge.i - 1
+    return k >= 0 and app.doc[k].text in (",", "(", "—", "–", "-")
+
+
+def _expletive(t) -> bool:
+    """"It's hard to imagine that ...", "it seems ...", "it was reported that ...": "it" refers to nothing."""
+    head = t.head
+    return t.dep_ == "expl" or any(c.dep_ in ("ccomp", "xcomp", "csubj") for c in head.children) and \
+        (head.lemma_ in ("be", "seem", "appear", "remain", "become") or head.tag_ == "VBN")
+
+
+def _person(tok) -> bool | None:
+    """A person (PERSON entity, or a he/she), another named thing (an organisation, a place: "it"), or unknown."""
+    if tok is None:
+        return None
+    if tok.lower_ in ("he", "she", "him", "her"):
+        return True
+    if tok.lower_ == "it" or tok.lemma_.lower() in INSTITUTIONS:
+        return False
+    if tok.ent_type_ == "PERSON":
+        return True
+    if tok.ent_type_ in ("GPE", "NORP", "LOC", "FAC"):
+        return False
+    if tok.ent_type_ == "ORG":  # the small model tags many one-word surnames ORG ("Lavrov", "Trump")
+        ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
+        return False if ent is not None and len(ent) > 1 else None
+    return None
+
+
+def _agrees(pronoun, person: bool | None) -> bool:
+    """"he"/"she" may stand for a person or a name of unknown type, "it" only for a non-person name."""
+    return person is False if pronoun.lower_ == "it" else person is not False
+
+
+def _text_resolved(tokens: set, speaker: str | None, antecedent: Antecedent | None,
+                   speaker_person: bool | None = None) -> str:
+    """Join tokens; a pronoun subject is replaced by the speaker ("China said it ...") or by
+    a proper-noun subject earlier in the sentence. "he"/"she" only stand for a person (or a
+    name of unknown type), "it" only for an organisation or place, an expletive "it" for
+    nothing; "they" is never resolved (the speaker is usually one person or body)."""
     for t in sorted(tokens, key=lambda t: t.i):
-        # "they" is never resolved: the speaker is usually one person or body, "they" is not
-        if rep and t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in ("he", "she", "it"):
-            return _join(tokens, {t.i: rep})
+        if t.dep_ not in ("nsubj", "nsubjpass") or t.lower_ not in ("he", "she", "it") or _expletive(t):
+            continue
+        if speaker and speaker.split()[0].lower() not in PRONOUNS:
+            if _agrees(t, speaker_person):
+                return _join(tokens, {t.i: speaker})
+            return _join(tokens)
+        if antecedent and antecedent.i < t.i and _agrees(t, antecedent.person):
+            return _join(tokens, {t.i: antecedent.text})
+        return _join(tokens)
     return _join(tokens)

@@ -60,7 +60,7 @@ def finding(result: Result, j: Judgement, score: float) -> dict:
                 "b_to_a": {"entailment": j.p_entail_ba, "neutral": j.p_neutral_ba, "contradiction": j.p_contra_ba}},
         "similarity": j.similarity,
     }
-    if j.kind == "disputed":
+    if j.kind in ("disputed", "views"):
         out["disputed"] = {"a_asserted_by": _who_says(a), "b_asserted_by": _who_says(b)}
     return out
 
@@ -101,6 +101,12 @@ def contradiction_list(result: Result, threshold: float | None = None) -> list[d
     return merge_locations(result, result.contradictions(threshold), lambda j: j.contradiction)
 
 
+def opposing_views_list(result: Result, threshold: float | None = None) -> list[dict]:
+    """Two parties' incompatible statements, each reported by a source (not a contradiction
+    between the sources)."""
+    return merge_locations(result, result.opposing_views(threshold), lambda j: j.contradiction)
+
+
 def corroboration_list(result: Result, threshold: float | None = None) -> list[dict]:
     found = [j for j in result.corroborations(threshold) if not reference_trivia(result, j)]
     return merge_locations(result, found, lambda j: j.corroboration)
@@ -118,7 +124,7 @@ def claim_statuses(result: Result, threshold: float | None = None) -> dict[str, 
             out[c.id]["status"] = "unresolved"
     rank = {s: i for i, s in enumerate(STATUSES)}
     for j in result.judgements:
-        if j.contradiction >= tc and j.label == "contradiction":
+        if j.contradiction >= tc and j.label == "contradiction" and j.event == "same" and j.kind != "views":
             rel, score = "contradicted", j.contradiction
         elif j.corroboration >= te and j.label == "corroboration":
             rel, score = "corroborated", j.corroboration
@@ -171,6 +177,7 @@ def report_dict(result: Result, threshold: float | None = None) -> dict:
     return {
         "contradictions": contradiction_list(result, threshold),
         "corroborations": corroboration_list(result),
+        "opposing_views": opposing_views_list(result, threshold),
         "articles": article_reports(result, threshold),
         "clusters": clusters(result),
         "stories": [{"id": s.id, "title": s.title, "articles": list(s.docs),
