@@ -88,3 +88,18 @@ def test_pronoun_speaker_resolved_across_sentences(nlp):
     claims = extract([doc], nlp)[1]
     said = next(c for c in claims if "West" in c.text)
     assert said.speaker == "Sergei Lavrov" and said.kind == "attribution"
+
+
+@pytest.mark.parametrize("sentence, bad", [
+    ("Schiff said that if reports are accurate, Flynn should no longer serve.", "reports are accurate"),
+    ("He is taking their uteruses out or he has taken their tubes out.", "he is taking their uteruses out."),
+    ("China may send weapons to Russia or Iran.", "china may send weapons to russia."),
+])
+def test_conditions_and_alternatives_are_not_asserted(nlp, sentence, bad):
+    assert not any(t.lower() == bad.lower() or t.lower().startswith(bad.lower()) and len(t) < len(bad) + 3
+                   for t, _, _ in texts(nlp, sentence))
+
+
+def test_description_of_the_speaker_is_not_what_the_speaker_says(nlp):
+    out = texts(nlp, "Erica Mauter, a Minneapolis resident, said the measure would pass.")
+    assert ("Erica Mauter is a Minneapolis resident.", None, "appositive") in out

@@ -176,6 +176,8 @@ def _entity_conjunct_variants(tokens: set, sent, limit: int = 4) -> list[set]:
         ent_of = {e.start + k: e.start for e in sent.doc.ents for k in range(len(e))}
         if len({ent_of.get(m.i, -1 - m.i) for m in members}) < len(members):  # one name
             continue
+        if any(c.dep_ == "cc" and c.lower_ in ("or", "nor") for m in members for c in m.children):
+            continue  # "Russia or Hamas": neither alternative is asserted
         if t.head.lower_ in SYMMETRIC or any(x.lower_ in SYMMETRIC for x in sent):
             continue
         groups.append(members)
@@ -249,10 +251,10 @@ def decompose(sent) -> list[RawClaim]:
         while stack:
             x = stack.pop()
             for c in x.children:
-                if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and _subject(c) is not None:
+                if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and _subject(c) is not None and not _alternative(x):
                     heads.append(c)
                     stack.append(c)
-                elif c.dep_ == "advcl" and _subject(c) is not None and not _reports(c):
+                elif c.dep_ == "advcl" and _subject(c) is not None and not _reports(c) and not _conditional(c):
                     heads.append(c)
                     stack.append(c)
     sub_heads = set(heads[1:]) | {h for h in heads if h not in content_heads}
@@ -263,7 +265,7 @@ def decompose(sent) -> list[RawClaim]:
         if t.dep_ == "appos" and t.head.pos_ == "PROPN" and _set_off(t):
             noun = _text({x for x in t.head.subtree if x not in _subtree(t) and x.dep_ != "punct" and x.i < t.i})
             be = "are" if _plural(t.head) else "is"
-            extra.append(RawClaim(_finish(f"{noun} {be} {_text(_subtree(t))}"), "appositive", speaker))
+            extra.append(RawClaim(_finish(f"{noun} {be} {_text(_subtree(t))}"), "appositive", _says(t, speaker, speaker_tok)))
             side |= _subtree(t)
             # commas around the appositive
             for k in (t.left_edge.i - 1, t.right_edge.i + 1):
@@ -273,7 +275,7 @@ def decompose(sent) -> list[RawClaim]:
             rel = {c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")}
             noun_toks = {x for x in t.head.subtree if x not in _subtree(t) and x.i <= t.head.i and x.dep_ != "punct"}
             body = _subtree(t) - set().union(*[_subtree(r) for r in rel])
-            extra.append(RawClaim(_finish(_text(noun_toks) + " " + _text(body)), "relative", speaker))
+            extra.append(RawClaim(_finish(_text(noun_toks) + " " + _text(body)), "relative", _says(t, speaker, speaker_tok)))
             if any(x.text == "," for x in t.doc[t.left_edge.i - 1 : t.left_edge.i]):
                 side |= _subtree(t) | {t.doc[t.left_edge.i - 1]}
         elif t.dep_ == "acl" and t.tag_ == "VBN" and t.head.pos_ in ("NOUN", "PROPN") and any(c.dep_ == "agent" for c in t.children):
@@ -313,6 +315,29 @@ def decompose(sent) -> list[RawClaim]:
         if len(txt.split()) >= 3:
             out.append(RawClaim(txt, "sentence", None))
     return out
+
+
+CONDITIONAL = {"if", "unless", "whether", "provided", "lest"}
+
+
+def _conditional(clause) -> bool:
+    """"If reports are accurate, he should resign": the condition is not a claim of its own,
+    and the main clause without it is not either (it stays one claim)."""
+    return any(c.dep_ == "mark" and c.lower_ in CONDITIONAL for c in clause.children) or \
+        any(t.lower_ == "as" and t.i + 2 < len(t.doc) and t.doc[t.i + 1].lower_ == "long" for t in clause.children)
+
+
+def _alternative(head) -> bool:
+    """"He took them out or he has taken ..." asserts neither alternative: never split an "or"."""
+    return any(c.dep_ == "cc" and c.lower_ in ("or", "nor") for c in head.children)
+
+
+def _says(tok, speaker: str | None, speaker_tok) -> str | None:
+    """An appositive or relative clause on the speaker's own name ("Erica Mauter, a resident
+    who ..., said") is the article's description of the speaker, not what the speaker says."""
+    if speaker_tok is not None and tok in set(speaker_tok.subtree):
+        return None
+    return speaker
 
 
 def _set_off(app) -> bool:
