@@ -4,6 +4,7 @@ see :mod:`checker.nli_models` for how it is found and how its labels are read)."
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -69,8 +70,13 @@ class NLIModel:
         return out
 
 
-@lru_cache(maxsize=4)
-def load_nli(path: str | None = None, max_length: int = 256, allow_download: bool = False) -> NLIModel:
+def load_nli(path: str | Path | None = None, max_length: int = 256, allow_download: bool = False) -> NLIModel:
     """The NLI model (cached per process). ``path``: ``--nli-model`` (a folder or hub id);
     None: ``$CHECKER_NLI_MODEL``, else the shipped model."""
-    return NLIModel(path, max_length=max_length, allow_download=allow_download)
+    spec = str(path) if path not in (None, "") else os.environ.get("CHECKER_NLI_MODEL", "")
+    return _load_nli(spec, int(max_length), bool(allow_download))
+
+
+@lru_cache(maxsize=6)
+def _load_nli(spec: str, max_length: int, allow_download: bool) -> NLIModel:
+    return NLIModel(spec or None, max_length=max_length, allow_download=allow_download)
