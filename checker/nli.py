@@ -48,9 +48,13 @@ class NLIModel:
         if n != len(self.labels.names):
             raise CheckerError(E017_NLI_LABELS, where, f"the classification head has {n} outputs but config.json "
                                f"id2label names {len(self.labels.names)}")
-        # never ask for more tokens than the model has positions for
+        # never ask for more tokens than the model has positions for (tokenizers without a
+        # limit report a huge sentinel; then the position table, less RoBERTa's 2-slot offset)
         limit = getattr(self.tokenizer, "model_max_length", None)
-        self.max_length = min(max_length, limit) if isinstance(limit, int) and 0 < limit < 100_000 else max_length
+        if not (isinstance(limit, int) and 0 < limit < 100_000):
+            mpe = getattr(self.model.config, "max_position_embeddings", None)
+            limit = mpe - 2 if isinstance(mpe, int) and mpe > 2 else None
+        self.max_length = min(max_length, limit) if limit else max_length
 
     def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32, progress=None) -> np.ndarray:
         out = np.zeros((len(pairs), 3), dtype=np.float32)

@@ -187,7 +187,7 @@ def _download(repo_id: str) -> Path:
     them) into the Hugging Face cache. Only called when downloading is allowed."""
     from huggingface_hub import constants, snapshot_download
 
-    top = ["*.json", "*.txt", "*.model", "*.py"]
+    top = ["*.json", "*.txt", "*.model"]  # config, tokenizer files; never code (no trust_remote_code)
     prev = constants.HF_HUB_OFFLINE
     constants.HF_HUB_OFFLINE = False  # the checker sets HF_HUB_OFFLINE=1 for everything else
     try:

@@ -254,7 +254,7 @@ def test_allowed_download_goes_through_the_hub_client_with_offline_mode_lifted(m
     assert not calls
     monkeypatch.setenv("CHECKER_ALLOW_DOWNLOAD", "1")
     assert resolve("someorg/other-nli").path == tiny["contra"]
-    assert calls == [("someorg/other-nli", False, ["*.json", "*.txt", "*.model", "*.py", "*.safetensors"])]
+    assert calls == [("someorg/other-nli", False, ["*.json", "*.txt", "*.model", "*.safetensors"])]
     assert constants.HF_HUB_OFFLINE is True  # restored
     assert nm.allow_download_env()
 
