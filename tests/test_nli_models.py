@@ -209,7 +209,7 @@ def test_hub_id_is_refused_without_permission_and_nothing_is_downloaded(no_netwo
         r = runner.invoke(app, cmd + ["--nli-model", "cross-encoder/nli-deberta-v3-xsmall"])
         assert r.exit_code == 2, r.output
         assert "E016" in r.output and "--allow-download" in r.output and "CHECKER_ALLOW_DOWNLOAD=1" in r.output
-        assert "loading" not in r.output and time.perf_counter() - t < 5
+        assert "loading" not in r.output and time.perf_counter() - t < 10  # refused at once, no model loaded
     with pytest.raises(CheckerError) as e:
         Config.default(nli_model="cross-encoder/nli-deberta-v3-xsmall")
     assert e.value.code == "E016"
