@@ -22,7 +22,6 @@ threshold as the lowest one reaching 90% precision there (F1-optimal if none doe
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import random
 import re
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import CALIBRATION_FILE, Config, nli_model_dir
+from .config import CALIBRATION_FILE, Config
 
 LABELS = ("entailment", "neutral", "contradiction")
 
@@ -191,8 +190,29 @@ def _calibrate_support(pairs, nli, cfg: Config, seed: int, target_precision: flo
                     "positives": int(y[te].sum()), "n": int(len(te)), "fit": int(len(tr))}}
 
 
+def model_entry(ref) -> dict:
+    """The ``model`` entry of a calibration: which NLI weights it was fitted for (the key by
+    which :mod:`checker.nli_models` matches a calibration to a model) and how their labels were read."""
+    return {"nli": ref.name, "sha256": ref.sha256, "labels": ref.labels.describe()}
+
+
+def _existing(out: Path, ref) -> dict:
+    """The calibration already in ``out``, when it belongs to the same weights (its other parts
+    are kept); ``{}`` when there is none or it was fitted for other weights."""
+    if not out.exists():
+        return {}
+    try:
+        old = json.loads(out.read_text())
+    except ValueError:
+        return {}
+    sha = (old.get("model") or {}).get("sha256") if isinstance(old, dict) else None
+    return old if isinstance(old, dict) and sha in (None, ref.sha256) else {}
+
+
 def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print,
-              target_precision: float = 0.9) -> dict:
+              target_precision: float = 0.9, nli_model: str | None = None, allow_download: bool = False) -> dict:
+    """Fit and write the claim-pair calibration of the NLI model ``nli_model`` (None: the
+    default model, see :func:`checker.nli_models.resolve`)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
@@ -203,7 +223,8 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     from .signals import SIGNAL_NAMES, aligned, facts
 
     cfg = Config()
-    nlp, embedder, nli = load_nlp(), load_embedder(), load_nli(max_length=cfg.nli_max_length)
+    nlp, embedder = load_nlp(), load_embedder()
+    nli = load_nli(nli_model, max_length=cfg.nli_max_length, allow_download=allow_download)
     say("building the dev set")
     pairs = build_dev_set(data, seed, nlp=nlp, embedder=embedder)
     a_txt = [p[0] for p in pairs]
@@ -270,17 +291,19 @@ def calibrate(data: Path, out: Path = CALIBRATION_FILE, seed: int = 0, say=print
     result["dev"]["sources_aligned"] = dict(sorted(by_src.items()))
     result["dev"]["aligned_of_all"] = [len(pairs), n_all]
     result["dev"]["split"] = {"fit": len(tr), "held_out": len(te), "seed": seed}
-    weights = nli_model_dir() / "model.safetensors"
-    result["model"] = {"nli": nli_model_dir().name, "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()}
+    result["model"] = model_entry(nli.ref)
     result["support"] = support
-    if out.exists() and "document" in (old := json.loads(out.read_text())):
-        result["document"] = old["document"]  # fitted separately (calibrate --document)
+    old = _existing(out, nli.ref)
+    for part in ("document", "stories"):  # fitted separately (calibrate --document / --stories)
+        if part in old:
+            result[part] = old[part]
     out.write_text(json.dumps(result, indent=1) + "\n")
     say(f"wrote {out}")
     return result
 
 
-def calibrate_document(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, verifier=None, limit: int = 0) -> dict:
+def calibrate_document(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, verifier=None, limit: int = 0,
+                       nli_model: str | None = None, allow_download: bool = False) -> dict:
     """Map ``Verifier``'s raw document score to P(consistent) and pick the document-level
     threshold, on the SummEval *dev* half only (50 of the 100 CNN/DM articles, 800
     summaries; ``checker.evaluate`` reports the other half). Platt scaling (a one-feature
@@ -297,7 +320,8 @@ def calibrate_document(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
     rows = summeval_split(eval_dir, "dev")
     if limit:
         rows = rows[:limit]
-    v = verifier or Verifier(document_calibration={})
+    v = verifier or Verifier(Config.default(progress=False, nli_model=nli_model, allow_download=allow_download),
+                             document_calibration={})
     say(f"scoring {len(rows)} SummEval dev summaries ({len({r['doc_id'] for r in rows})} articles)")
     raw = np.array(v.raw_scores([(r["document"], r["summary"]) for r in rows]))
     y = np.array([int(r["label_binary_all_experts_5"]) for r in rows])
@@ -319,15 +343,15 @@ def calibrate_document(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
         return 0.5 * (pred[y == 1].mean() + (~pred[y == 0]).mean())
 
     t = float(max(grid, key=bacc))
-    weights = nli_model_dir() / "model.safetensors"
     doc = {"platt": {"coef": round(a, 6), "intercept": round(b, 6)}, "threshold": t,
-           "model_sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
+           "model_sha256": v.nli.ref.sha256,
            "scoring": v.scoring(),
            "dev": {"set": "SummEval dev half (even-numbered articles by sorted doc_id)", "n": len(rows),
                    "positives": int(y.sum()), "roc_auc": round(float(roc_auc_score(y, raw)), 4),
                    "balanced_accuracy_at_threshold": round(float(bacc(t)), 4),
                    "ece_5fold": round(_ece(oof, y), 4), "roc_auc_5fold": round(float(roc_auc_score(y, oof)), 4)}}
-    cal = json.loads(out.read_text()) if out.exists() else {}
+    cal = _existing(out, v.nli.ref)
+    cal.setdefault("model", model_entry(v.nli.ref))
     cal["document"] = doc
     out.write_text(json.dumps(cal, indent=1) + "\n")
     say(f"wrote the document calibration to {out}")
@@ -429,7 +453,8 @@ def labelled_judgements(result, stories, labels, renamed) -> list[tuple]:
 
 
 def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, target_precision: float = 0.8,
-                       min_fired: int = 5, min_flags: int = 3) -> dict:
+                       min_fired: int = 5, min_flags: int = 3, nli_model: str | None = None,
+                       allow_download: bool = False) -> dict:
     """The real-news layer, fitted on the **dev** stories only (real ClaimDiff and CNN/DM
     pairs plus the dev half of the planted errors):
 
@@ -458,7 +483,7 @@ def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
     stories, pl = apply_planted(stories, [e for e in load_planted() if e["story"] in {s.id for s in stories}])
     labels = dict(load_labels())
     labels.update(pl["labels"])
-    base = Config.default(progress=False)
+    base = Config.default(progress=False, nli_model=nli_model, allow_download=allow_download)
     synthetic = base.combiner.get("signal_rates", {})
     cfg = dc_replace(base, combiner={k: v for k, v in base.combiner.items() if k != "signal_rates"},
                      realnews={"signal_rates": {}, "threshold": 0.5})
@@ -518,7 +543,11 @@ def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
                                "precision_at_threshold": round(prec, 4), "recall_at_threshold": round(rec, 4),
                                "flags_at_threshold": int((ps >= t).sum()), "target_precision": target_precision,
                                "min_fired": min_fired, "min_flags": min_flags})
-    cal = json.loads(out.read_text()) if out.exists() else {}
+    from .nli_models import resolve
+
+    ref = resolve(nli_model, allow_download)
+    cal = _existing(out, ref)
+    cal.setdefault("model", model_entry(ref))
     cal["realnews"] = rn
     out.write_text(json.dumps(cal, indent=1) + "\n")
     say(f"real-news layer: threshold {t} (dev precision {prec:.2f}, recall {rec:.2f}); signal rates {rates}; wrote {out}")

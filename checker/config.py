@@ -23,19 +23,25 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 CALIBRATION_FILE = PACKAGE_DIR / "calibration.json"
 
 
-def nli_model_dir() -> Path:
+def shipped_nli_model_dir() -> Path:
     """The shipped NLI model: ``models/nli-minilm-l6`` in the source tree, installed
     as ``checker/_models/nli-minilm-l6`` by ``pip install .``."""
-    env = os.environ.get("CHECKER_NLI_MODEL")
-    if env:
-        return Path(env)
     for cand in (PACKAGE_DIR / "_models" / "nli-minilm-l6", PACKAGE_DIR.parent / "models" / "nli-minilm-l6"):
         if (cand / "model.safetensors").exists():
             return cand
     raise FileNotFoundError(
         "NLI model not found: expected checker/_models/nli-minilm-l6 (installed) or "
-        "models/nli-minilm-l6 (source tree); set CHECKER_NLI_MODEL to override"
+        "models/nli-minilm-l6 (source tree); set CHECKER_NLI_MODEL or pass --nli-model to use another"
     )
+
+
+def nli_model_dir() -> Path:
+    """The default NLI model folder: ``$CHECKER_NLI_MODEL`` when set (a folder; a hub id there
+    is resolved by :func:`checker.nli_models.resolve`), else the shipped model."""
+    env = os.environ.get("CHECKER_NLI_MODEL")
+    if env:
+        return Path(env)
+    return shipped_nli_model_dir()
 
 
 def embedder_dir() -> Path:
@@ -97,23 +103,50 @@ class Config:
     realnews: dict = field(default_factory=dict)
     threads: int | None = None
     progress: bool = True
+    # the NLI model (issue 11): None = $CHECKER_NLI_MODEL, else the shipped model; or a local
+    # Hugging Face sequence-classification folder, or a hub id (fetched only when allowed)
+    nli_model: str | None = None
+    # fetch a hub id that is not in the local Hugging Face cache (also: CHECKER_ALLOW_DOWNLOAD=1)
+    allow_download: bool = False
+    # sha256 of the NLI weights the calibration above was fitted for (None: no calibration);
+    # the pipeline and the verifier warn (W109/W110) when it is not the model they run
+    calibration_model: str | None = None
+    # where that calibration was read from (informational)
+    calibration_file: str | None = None
 
     @classmethod
     def default(cls, **overrides) -> "Config":
-        cal = load_calibration()
+        """The configuration with the calibration *of the NLI model in use*: the shipped
+        ``checker/calibration.json`` for the shipped model; for ``nli_model=...`` (or
+        ``$CHECKER_NLI_MODEL``) the calibration next to that model or under
+        ``$CHECKER_CALIBRATION_DIR`` (see :mod:`checker.nli_models`), else none (raw
+        probabilities; ``checker.run`` and the verifier then warn, W109). The story grouping
+        (embedder-based) always comes from the shipped calibration. Raises
+        :class:`checker.errors.CheckerError` (E016/E017) for an unusable ``nli_model``."""
+        from .nli_models import calibration_for
+
+        cal, path = calibration_for(overrides.get("nli_model"), overrides.get("allow_download", False))
+        cfg = cls.from_calibration(cal, stories=load_calibration().get("stories") if path != CALIBRATION_FILE else None)
+        cfg = replace(cfg, calibration_file=str(path) if path else None)
+        return replace(cfg, **overrides) if overrides else cfg
+
+    @classmethod
+    def from_calibration(cls, cal: dict, stories: dict | None = None) -> "Config":
+        """A configuration carrying one calibration file's contents (``{}``: none)."""
         cfg = cls()
         if cal:
             cfg = replace(cfg, thresholds=dict(cal.get("thresholds", cfg.thresholds)),
                           combiner={k: cal[k] for k in ("features", "contradiction", "corroboration", "signal_rates")
                                     if k in cal},
-                          document=dict(cal.get("document", {})), support=dict(cal.get("support", {})))
+                          document=dict(cal.get("document", {})), support=dict(cal.get("support", {})),
+                          calibration_model=(cal.get("model") or {}).get("sha256"))
             if "realnews" in cal:
                 cfg = replace(cfg, realnews=dict(cal["realnews"]),
                               thresholds=dict(cfg.thresholds, contradiction=cal["realnews"]["threshold"]))
-            if "stories" in cal:
-                cfg = replace(cfg, story_tfidf_weight=cal["stories"]["tfidf_weight"],
-                              story_max_distance=cal["stories"]["max_distance"])
-        return replace(cfg, **overrides) if overrides else cfg
+        stories = cal.get("stories", stories) if cal else stories
+        if stories:
+            cfg = replace(cfg, story_tfidf_weight=stories["tfidf_weight"], story_max_distance=stories["max_distance"])
+        return cfg
 
 
 def quiet_transformers() -> None:

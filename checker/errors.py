@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 
 class CheckerError(Exception):
-    """An input problem tied to one file. ``code`` is stable; ``path`` names the file."""
+    """An input problem tied to one file (or the NLI model named by ``--nli-model``). ``code``
+    is stable; ``path`` names the file or model."""
 
     def __init__(self, code: str, path: str, message: str):
         self.code = code
@@ -77,6 +78,9 @@ E012_DIR_UNREADABLE = "E012"  # a directory (or subdirectory) that cannot be lis
 E013_TOO_SLOW = "E013"  # file exceeded the per-file ingest time guard (Config-independent, see ingest.time_limit)
 E014_READ_FAILED = "E014"  # unexpected failure while reading one file (the run goes on; please report it)
 E015_OUTPUT = "E015"  # the --output path cannot be written (checked before the run)
+E016_NLI_MODEL = "E016"  # --nli-model: no such folder, not a model folder, or a hub id that may not / could not be downloaded
+E017_NLI_LABELS = "E017"  # --nli-model: its config.json id2label cannot be read as NLI labels (e.g. LABEL_0, LABEL_1, ...)
+E018_NLI_LOAD = "E018"  # --nli-model: transformers could not load the model or its tokenizer from the folder
 W101_JSONL_LINE = "W101"  # malformed JSONL line (skipped, reported)
 W102_JSONL_NO_TEXT = "W102"  # JSONL record without a text field
 W103_HTML_ACTIVE = "W103"  # HTML contained scripts/handlers (removed, never executed)
@@ -85,6 +89,8 @@ W105_DECODED_FALLBACK = "W105"  # decoded with a declared non-UTF-8 charset (or 
 W106_JSONL_EMPTIED = "W106"  # JSONL record with no text left after boilerplate removal (skipped; exit 1)
 W107_HTML_FALLBACK = "W107"  # HTML extractor failed or found nothing: visible text cleaned line by line instead
 W108_REPLACED_CHARS = "W108"  # lone surrogate code points (from JSON escapes) replaced by U+FFFD
+W109_UNCALIBRATED = "W109"  # the NLI model has no calibration (or lacks the part in use): raw probabilities, thresholds 0.5
+W110_CALIBRATION_MISMATCH = "W110"  # a calibration fitted for other NLI weights was found (ignored) or is in use
 
 # Problems that mean some input (or part of one) was not used: exit code 1
 SKIPPED_INPUT_WARNINGS = frozenset({W101_JSONL_LINE, W102_JSONL_NO_TEXT, W106_JSONL_EMPTIED})

@@ -1,37 +1,60 @@
-"""The project's NLI cross-encoder (trained by models/train_nli.py), loaded offline."""
+"""The NLI cross-encoder, loaded offline: the project's own model (trained by
+models/train_nli.py) or any Hugging Face sequence-classification NLI model (``--nli-model``,
+see :mod:`checker.nli_models` for how it is found and how its labels are read)."""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .config import nli_model_dir
+from .nli_models import CANONICAL, resolve
 
-LABELS = ("entailment", "neutral", "contradiction")
+LABELS = CANONICAL  # ("entailment", "neutral", "contradiction")
 
 
 class NLIModel:
-    """3-way NLI: ``predict([(premise, hypothesis), ...])`` -> probabilities in :data:`LABELS` order."""
+    """3-way NLI: ``predict([(premise, hypothesis), ...])`` -> probabilities in :data:`LABELS` order,
+    whatever the model's own label order (read from its ``config.json``); a two-way model's
+    P(not entailment) is split equally between neutral and contradiction."""
 
-    def __init__(self, path: str | Path | None = None, max_length: int = 256, threads: int | None = None):
+    def __init__(self, path: str | Path | None = None, max_length: int = 256, threads: int | None = None,
+                 allow_download: bool = False):
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from .errors import E017_NLI_LABELS, E018_NLI_LOAD, CheckerError
 
         self.torch = torch
         from .config import quiet_transformers
         quiet_transformers()
         if threads:
             torch.set_num_threads(threads)
-        self.path = Path(path or nli_model_dir())
-        self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
-        # weights ship as fp16; CPU matmuls are fastest (and deterministic) in fp32
-        self.model = AutoModelForSequenceClassification.from_pretrained(
-            self.path, local_files_only=True, dtype=torch.float32).eval()
-        id2label = {int(k): v for k, v in self.model.config.id2label.items()}
-        self.order = [next(i for i, v in id2label.items() if v == lab) for lab in LABELS]
-        self.max_length = max_length
+        self.ref = resolve(path, allow_download)
+        self.path = self.ref.path
+        self.labels = self.ref.labels
+        where = self.ref.spec or str(self.path)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
+            # the shipped weights are fp16; CPU matmuls are fastest (and deterministic) in fp32
+            self.model = AutoModelForSequenceClassification.from_pretrained(
+                self.path, local_files_only=True, dtype=torch.float32).eval()
+        except Exception as exc:  # a missing tokenizer, an unknown architecture, damaged weights ...
+            raise CheckerError(E018_NLI_LOAD, where, f"transformers could not load it: {type(exc).__name__}: "
+                               f"{str(exc)[:500]}") from None
+        n = int(self.model.config.num_labels)
+        if n != len(self.labels.names):
+            raise CheckerError(E017_NLI_LABELS, where, f"the classification head has {n} outputs but config.json "
+                               f"id2label names {len(self.labels.names)}")
+        # never ask for more tokens than the model has positions for (tokenizers without a
+        # limit report a huge sentinel; then the position table, less RoBERTa's 2-slot offset)
+        limit = getattr(self.tokenizer, "model_max_length", None)
+        if not (isinstance(limit, int) and 0 < limit < 100_000):
+            mpe = getattr(self.model.config, "max_position_embeddings", None)
+            limit = mpe - 2 if isinstance(mpe, int) and mpe > 2 else None
+        self.max_length = min(max_length, limit) if limit else max_length
 
     def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32, progress=None) -> np.ndarray:
         out = np.zeros((len(pairs), 3), dtype=np.float32)
@@ -45,12 +68,19 @@ class NLIModel:
                                      truncation=True, max_length=self.max_length, padding=True,
                                      return_tensors="pt")
                 probs = self.torch.softmax(self.model(**enc).logits.float(), dim=-1).numpy()
-                out[idx] = probs[:, self.order]
+                out[idx] = self.labels.to_canonical(probs)
                 if progress:
                     progress(len(idx))
         return out
 
 
-@lru_cache(maxsize=2)
-def load_nli(path: str | None = None, max_length: int = 256) -> NLIModel:
-    return NLIModel(path, max_length=max_length)
+def load_nli(path: str | Path | None = None, max_length: int = 256, allow_download: bool = False) -> NLIModel:
+    """The NLI model (cached per process). ``path``: ``--nli-model`` (a folder or hub id);
+    None: ``$CHECKER_NLI_MODEL``, else the shipped model."""
+    spec = str(path) if path not in (None, "") else os.environ.get("CHECKER_NLI_MODEL", "")
+    return _load_nli(spec, int(max_length), bool(allow_download))
+
+
+@lru_cache(maxsize=6)
+def _load_nli(spec: str, max_length: int, allow_download: bool) -> NLIModel:
+    return NLIModel(spec or None, max_length=max_length, allow_download=allow_download)

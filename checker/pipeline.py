@@ -14,6 +14,7 @@ from .compare import judge, reference_pairs
 from .config import Config
 from .embed import embed, load_embedder
 from .nli import load_nli
+from .nli_models import calibration_problems
 from .records import Cluster, Result
 from .stories import duplicate_index, group_stories, story_index
 
@@ -44,7 +45,11 @@ class Progress:
 
 def run(paths: list[str | Path], reference: str | Path | None = None, config: Config | None = None) -> Result:
     """Check a set of articles (files or directories) against each other and an optional
-    trusted reference file. Returns a :class:`~checker.records.Result`."""
+    trusted reference file. Returns a :class:`~checker.records.Result`.
+
+    The NLI model is ``config.nli_model`` (see :class:`~checker.config.Config`); when the
+    configuration carries no calibration fitted for it, ``Result.problems`` holds a warning
+    (W109 raw probabilities, W110 calibration of other weights)."""
     config = config or Config.default()
     say = Progress(config.progress)
     timings: dict[str, float] = {}
@@ -74,7 +79,8 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
         say("loading spaCy, embedding and NLI models")
         nlp = claims_stage.load_nlp()
         embedder = load_embedder()
-        nli = load_nli(max_length=config.nli_max_length)
+        nli = load_nli(config.nli_model, max_length=config.nli_max_length, allow_download=config.allow_download)
+        problems += calibration_problems(config, nli.ref, ("claims",))
     with timed("claims"):
         sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
         claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size)

@@ -152,7 +152,18 @@ class Verifier:
         self.config = config or Config.default(progress=False)
         self.nlp = nlp or load_nlp()
         self.embedder = embedder or load_embedder()
-        self.nli = nli or load_nli(max_length=512)
+        self.nli = nli or load_nli(self.config.nli_model, max_length=512, allow_download=self.config.allow_download)
+        # warnings when the NLI model in use has no calibration fitted for it (W109/W110)
+        self.problems = []
+        if getattr(self.nli, "ref", None) is not None:
+            import warnings
+
+            from .nli_models import NLIModelWarning, calibration_problems
+
+            uses = ("claims", "document") if document_calibration is None else ("claims",)
+            self.problems = calibration_problems(self.config, self.nli.ref, uses)
+            for p in self.problems:
+                warnings.warn(str(p), NLIModelWarning, stacklevel=2)
         self.top_k = top_k or self.config.verify_top_k
         self.chunk_tokens = chunk_tokens or self.config.verify_chunk_tokens
         self.doc_cal = self.config.document if document_calibration is None else document_calibration

@@ -107,14 +107,30 @@ def check_reference(reference: Path | None) -> None:
         fail("error: the --reference file cannot be used; nothing was checked")
 
 
-def run_and_render(paths, reference, kind, fmt, output, threshold, quiet) -> None:
-    from .. import report
+def make_config(nli_model: str | None, allow_download: bool, **overrides):
+    """``Config.default`` for the NLI model named on the command line (its own calibration);
+    an unusable ``--nli-model`` stops the run with exit 2, before anything is read or loaded."""
     from ..config import Config
+    from ..errors import CheckerError
+
+    try:
+        return Config.default(nli_model=nli_model, allow_download=allow_download, **overrides)
+    except CheckerError as exc:
+        fail(f"error [{exc.code}] --nli-model {show_path(exc.path)}: {exc.message}")
+
+
+def run_and_render(paths, reference, kind, fmt, output, threshold, quiet, nli_model=None, allow_download=False) -> None:
+    from .. import report
+    from ..errors import CheckerError
     from ..pipeline import run
 
     check_output(output)
     check_reference(reference)
-    result = run(paths, reference=reference, config=Config.default(progress=not quiet))
+    config = make_config(nli_model, allow_download, progress=not quiet)
+    try:
+        result = run(paths, reference=reference, config=config)
+    except CheckerError as exc:  # the model folder resolved but could not be loaded (E017/E018)
+        fail(f"error [{exc.code}] --nli-model {show_path(exc.path)}: {exc.message}")
     for p in result.problems:
         say(str(p))
     articles = [d for d in result.documents if d.role == "article"]
@@ -143,5 +159,16 @@ REFERENCE = typer.Option(None, "--reference", "-r", help="Trusted reference file
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout (atomically: an existing "
                       "file is replaced only once the new one is complete).")
 THRESHOLD = typer.Option(None, "--threshold", "-t", min=0.0, max=1.0,
-                         help="Contradiction threshold (default: the calibrated one in checker/calibration.json).")
+                         help="Contradiction threshold (default: the calibrated one of the NLI model in use; 0.5 without a calibration).")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress messages on stderr.")
+NLI_MODEL = typer.Option(None, "--nli-model", metavar="PATH_OR_ID",
+                         help="NLI model to use: a local Hugging Face sequence-classification folder (labels read from "
+                         "its config.json id2label), or a hub id such as cross-encoder/nli-deberta-v3-base (used from "
+                         "the local Hugging Face cache; downloaded only with --allow-download). Its calibration is read "
+                         "from <folder>/checker_calibration.json or $CHECKER_CALIBRATION_DIR/<sha256>.json (`checker "
+                         "calibrate --nli-model`); without one, raw probabilities with a warning (W109). "
+                         "Default: $CHECKER_NLI_MODEL, else the shipped model.")
+ALLOW_DOWNLOAD = typer.Option(False, "--allow-download",
+                              help="Allow fetching a --nli-model hub id from the Hugging Face Hub when it is not in "
+                              "the local cache (also CHECKER_ALLOW_DOWNLOAD=1). Without it the checker never uses "
+                              "the network.")

@@ -6,13 +6,15 @@ from typing import List, Optional
 import typer
 
 from . import app
-from ._common import OUTPUT, PATHS, QUIET, REFERENCE, THRESHOLD, Format, run_and_render
+from ._common import (ALLOW_DOWNLOAD, NLI_MODEL, OUTPUT, PATHS, QUIET, REFERENCE, THRESHOLD, Format,
+                      run_and_render)
 
 
 @app.command("contradictions")
 def contradictions_cmd(paths: List[Path] = PATHS, reference: Optional[Path] = REFERENCE,
                        fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown, json or html (self-contained page)."),
                        output: Optional[Path] = OUTPUT, threshold: Optional[float] = THRESHOLD,
-                       quiet: bool = QUIET) -> None:
+                       quiet: bool = QUIET, nli_model: Optional[str] = NLI_MODEL,
+                       allow_download: bool = ALLOW_DOWNLOAD) -> None:
     """Cross-source contradiction list, strongest first, with evidence on both sides."""
-    run_and_render(paths, reference, "contradictions", fmt, output, threshold, quiet)
+    run_and_render(paths, reference, "contradictions", fmt, output, threshold, quiet, nli_model, allow_download)

@@ -4,7 +4,8 @@ from pathlib import Path
 from typing import List, Optional
 
 from . import app
-from ._common import OUTPUT, PATHS, QUIET, REFERENCE, THRESHOLD, Format, run_and_render
+from ._common import (ALLOW_DOWNLOAD, NLI_MODEL, OUTPUT, PATHS, QUIET, REFERENCE, THRESHOLD, Format,
+                      run_and_render)
 import typer
 
 
@@ -12,6 +13,7 @@ import typer
 def report_cmd(paths: List[Path] = PATHS, reference: Optional[Path] = REFERENCE,
                fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown, json or html (self-contained page)."),
                output: Optional[Path] = OUTPUT, threshold: Optional[float] = THRESHOLD,
-               quiet: bool = QUIET) -> None:
+               quiet: bool = QUIET, nli_model: Optional[str] = NLI_MODEL,
+               allow_download: bool = ALLOW_DOWNLOAD) -> None:
     """Per-article report: every claim with its status and the other side's evidence."""
-    run_and_render(paths, reference, "report", fmt, output, threshold, quiet)
+    run_and_render(paths, reference, "report", fmt, output, threshold, quiet, nli_model, allow_download)

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from . import app
-from ._common import Format, check_output, fail, say, write_output, write_stdout
+from ._common import ALLOW_DOWNLOAD, NLI_MODEL, Format, check_output, fail, make_config, say, write_output, write_stdout
 
 
 @dataclass
@@ -80,16 +80,28 @@ def verify_cmd(source: str = typer.Argument(..., help="The trusted source docume
                                             "(a one-word argument that looks like a file name must exist; see --text)."),
                fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown, json or html (self-contained page)."),
                output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically)."),
-               literal: bool = typer.Option(False, "--text", help="CLAIMS is literal text, never a file name.")) -> None:
+               literal: bool = typer.Option(False, "--text", help="CLAIMS is literal text, never a file name."),
+               nli_model: Optional[str] = NLI_MODEL, allow_download: bool = ALLOW_DOWNLOAD) -> None:
     """Check each claim of a text against one source: supported / contradicted / not in source."""
-    from ..errors import printable, show_path
+    import warnings
+
+    from ..errors import CheckerError, printable, show_path
+    from ..nli_models import NLIModelWarning
     from ..verify import Verifier
 
     check_output(output)
     src_in, txt_in = _read(source, "source"), _read(claims, "article", literal)
     src_name, src, txt_name, text = src_in.name, src_in.text, txt_in.name, txt_in.text
+    config = make_config(nli_model, allow_download, progress=False)
     say("[checker] loading models and checking claims")
-    v = Verifier()
+    try:
+        with warnings.catch_warnings():  # the same warnings are printed below, once, with their codes
+            warnings.simplefilter("ignore", NLIModelWarning)
+            v = Verifier(config)
+    except CheckerError as exc:
+        fail(f"error [{exc.code}] --nli-model {show_path(exc.path)}: {exc.message}")
+    for p in v.problems:
+        say(str(p))
     checks = v.check(src, text)
     p_doc = v.consistency([(src, text)])[0]
     thr = v.doc_cal.get("threshold")
