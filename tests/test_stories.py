@@ -171,3 +171,21 @@ def test_two_parties_views_are_not_a_contradiction_between_sources():
     assert pair_kind(fact, denial) == "disputed"  # one source states as fact what a party denies
     assert pair_kind(claim("There is no limit.", "Biden"), claim("There is a limit.", "Senator Smith")) == "views"
     assert pair_kind(claim("X.", "the ministry"), claim("Y.", "The Ministry")) == "fact"
+
+
+def test_opposing_views_are_listed_apart_not_as_contradictions(nli, nlp, embedder, tmp_path):
+    """Two outlets each quote a different party: "A says there is no limit" / "B says there
+    has always been a limit" is a debate both report, not the outlets contradicting each other."""
+    _jsonl(tmp_path / "a.jsonl", "a", "Gun debate", "Senator Jane Smith said there has never been a limit on the "
+           "type of weapons citizens may own.", outlet="Outlet A")
+    _jsonl(tmp_path / "b.jsonl", "b", "Gun debate", "Governor Tom Brown said there has always been a limit on the "
+           "type of weapons citizens may own.", outlet="Outlet B")
+    res = _run([tmp_path])
+    from checker.report.model import report_dict
+
+    data = report_dict(res)
+    views = [j for j in res.judgements if j.kind == "views"]
+    assert views, "the two quoted statements were not judged as two parties' views"
+    assert not any(j.kind == "views" for j in res.contradictions(0.0))
+    assert all(f["kind"] == "views" for f in data["opposing_views"])
+    assert all(f["kind"] != "views" for f in data["contradictions"])
