@@ -50,6 +50,7 @@ class ClaimFacts:
     dates: tuple = ()
     root: str = ""  # lemma of the claim's main verb
     subject: frozenset = frozenset()  # lower-cased words of the main verb's subject
+    negated_heads: frozenset = frozenset()  # lemmas of the words a negation negates ("not provide" -> provide)
 
 
 def _norm(s: str) -> str:
@@ -156,6 +157,24 @@ def slot(span) -> str:
     return (t.head if t.head != t and t.dep_ not in ("ROOT",) else t).lemma_.lower()
 
 
+def _yet_to(t) -> bool:
+    """"has yet to comment" = "has not commented"."""
+    return t.lower_ == "yet" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to" and \
+        t.i > 0 and t.doc[t.i - 1].lemma_ in ("have", "be")
+
+
+def _same_proposition(a: ClaimFacts, b: ClaimFacts) -> bool:
+    """Could one claim's negation deny the other? Only if they share the subject, the main
+    verb, or the negated word ("China does not provide weapons" / "China sends weapons": same
+    subject; "the cheetahs did not approach the boy" / "his parents rescued the boy": neither)."""
+    neg, other = (a, b) if a.negated else (b, a)
+
+    def stems(words):  # "coin" / "coins"
+        return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words}
+
+    return bool(stems(a.subject) & stems(b.subject)) or (a.root and a.root == b.root) or bool(neg.negated_heads & other.content)
+
+
 def facts(doc, ref_date: str | None = None) -> ClaimFacts:
     """Extract comparable facts from a spaCy Doc of one claim. ``ref_date`` (ISO) is the
     publication date of its article: relative dates ("on Monday", "March 29") are resolved
@@ -182,7 +201,9 @@ def facts(doc, ref_date: str | None = None) -> ClaimFacts:
             dates += [(slot(e), g, v) for g, v in resolve_date(e.text, ref_date)]
     for m in re.finditer(r"(?:,\s*|\baged\s+)(\d{1,3})(?=\s*,|\s*$)", doc.text):  # "John Smith, 75,"
         num_roles.setdefault("age", set()).add(float(m.group(1)))
-    negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS or t.lemma_ in NEG_VERBS for t in doc)
+    negs = [t for t in doc if t.dep_ == "neg" or t.lower_ in NEGATIONS or t.lemma_ in NEG_VERBS or _yet_to(t)]
+    negated = bool(negs)
+    negated_heads = frozenset((t.head if t.lemma_ not in NEG_VERBS else t).lemma_.lower() for t in negs)
     content = frozenset(t.lemma_.lower() for t in doc
                         if t.pos_ in CONTENT_POS and not t.is_stop and t.lemma_.lower() not in GENERIC)
     root_tok = next((t for t in doc if t.dep_ == "ROOT"), None)
@@ -191,7 +212,8 @@ def facts(doc, ref_date: str | None = None) -> ClaimFacts:
     subject = frozenset(t.lower_ for t in subj.subtree if t.is_alpha and not t.is_stop) if subj is not None else frozenset()
     return ClaimFacts(doc.text, names, frozenset(numbers), frozenset(years), frozenset(months),
                       frozenset(weekdays), negated, content, slots,
-                      {k: frozenset(v) for k, v in num_roles.items()}, tuple(sorted(set(dates), key=str)), root, subject)
+                      {k: frozenset(v) for k, v in num_roles.items()}, tuple(sorted(set(dates), key=str)), root, subject,
+                      negated_heads)
 
 
 def aligned(a: ClaimFacts, b: ClaimFacts, sim: float, min_overlap: float = 0.6, min_shared: int = 2,
@@ -331,7 +353,7 @@ def compare_facts(a: ClaimFacts, b: ClaimFacts) -> tuple[Signal, ...]:
     dt = _date_clash(a, b)
     if dt:
         out.append(Signal("date_mismatch", dt))
-    if a.negated != b.negated:
+    if a.negated != b.negated and _same_proposition(a, b):
         side = "first" if a.negated else "second"
         out.append(Signal("negation_mismatch", f"only the {side} claim is negated"))
     return tuple(out)

@@ -189,3 +189,14 @@ def test_opposing_views_are_listed_apart_not_as_contradictions(nli, nlp, embedde
     assert not any(j.kind == "views" for j in res.contradictions(0.0))
     assert all(f["kind"] == "views" for f in data["opposing_views"])
     assert all(f["kind"] != "views" for f in data["contradictions"])
+
+
+@pytest.mark.parametrize("a, b, fires", [
+    ("China does not provide weapons to Russia.", "China has been sending weapons to Russia.", True),  # same subject
+    ("The coin is not something the White House has anything to do with.", "The challenge coins were minted by the White House.", True),
+    ("The cheetahs did not approach the boy.", "The boy was rescued by his parents.", False),  # another subject and verb
+    ("The Justice Department has yet to comment.", "A spokeswoman did not return a request for comment.", False),  # both negative
+])
+def test_negation_only_against_the_same_proposition(nlp, a, b, fires):
+    fired = any(s.name == "negation_mismatch" for s in compare_facts(facts(nlp(a)), facts(nlp(b))))
+    assert fired == fires
