@@ -103,3 +103,10 @@ def test_conditions_and_alternatives_are_not_asserted(nlp, sentence, bad):
 def test_description_of_the_speaker_is_not_what_the_speaker_says(nlp):
     out = texts(nlp, "Erica Mauter, a Minneapolis resident, said the measure would pass.")
     assert ("Erica Mauter is a Minneapolis resident.", None, "appositive") in out
+
+
+def test_saying_clause_is_the_subjects_claim(nlp):
+    out = texts(nlp, "Blackwell rejected the findings, saying it was the officer's knee that killed him.")
+    assert ("Blackwell rejected the findings.", None, "sentence") in out
+    assert ("The officer's knee killed him.", "Blackwell", "relative") in out
+    assert any(spk == "Blackwell" and kind == "attribution" and "knee" in t for t, spk, kind in out)

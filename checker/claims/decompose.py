@@ -58,6 +58,7 @@ def _tidy(out: str) -> str:
     out = re.sub(r"\s+", " ", out).strip()
     out = re.sub(r"\s+([,.;:!?])", r"\1", out)
     out = re.sub(r"[,;:]+\s*([.!?])", r"\1", out)  # "partners, ." after a clause was removed
+    out = re.sub(r"[,;:]+\s*['\"’”]+\s*$", "", out)  # "… risen 240%,'" (the quote's closing mark)
     out = re.sub(r"^[\s,;:—–\-\"“”'’]+|[\s,;:—–\-]+$", "", out)
     for _ in range(2):
         out = re.sub(r"(,?\s+(and|but|or))+[.]?$", "", out)
@@ -208,7 +209,6 @@ def _entity_conjunct_variants(tokens: set, sent, limit: int = 4) -> list[set]:
 def decompose(sent) -> list[RawClaim]:
     """Decompose one spaCy sentence Span into atomic claims."""
     root = sent.root
-    claims: list[RawClaim] = []
     antecedent = _main_subject(sent)
     speaker = None
     speaker_tok = None  # the speaker's head token (is it a person?)
@@ -259,13 +259,30 @@ def decompose(sent) -> list[RawClaim]:
                     stack.append(c)
     sub_heads = set(heads[1:]) | {h for h in heads if h not in content_heads}
 
+    # --- "X did Y, saying Z": Z is X's claim, not the article's
+    claims: list[RawClaim] = []
+    said_claims: list[RawClaim] = []
+    inner_speaker: dict[int, str] = {}
+    for h in heads:
+        for c in h.children:
+            said = [x for x in c.children if x.dep_ == "ccomp"]
+            who = _speaker_of(h)
+            if not (c.dep_ == "advcl" and c.tag_ == "VBG" and c.lemma_ in REPORTING and said and who):
+                continue
+            exclude |= _subtree(c)
+            if c.i > 0 and c.doc[c.i - 1].text == ",":
+                exclude.add(c.doc[c.i - 1])
+            inner_speaker.update((x.i, who) for x in _subtree(c))
+            said_claims.append(RawClaim(_finish(_text_resolved(_subtree(said[0]), who, None, _person(_subject(h)))),
+                                        "attribution", who))
+
     extra: list[RawClaim] = []
     side: set = set()
     for t in sent:
         if t.dep_ == "appos" and t.head.pos_ == "PROPN" and _set_off(t):
             noun = _text({x for x in t.head.subtree if x not in _subtree(t) and x.dep_ != "punct" and x.i < t.i})
             be = "are" if _plural(t.head) else "is"
-            extra.append(RawClaim(_finish(f"{noun} {be} {_text(_subtree(t))}"), "appositive", _says(t, speaker, speaker_tok)))
+            extra.append(RawClaim(_finish(f"{noun} {be} {_text(_subtree(t))}"), "appositive", inner_speaker.get(t.i, _says(t, speaker, speaker_tok))))
             side |= _subtree(t)
             # commas around the appositive
             for k in (t.left_edge.i - 1, t.right_edge.i + 1):
@@ -275,13 +292,14 @@ def decompose(sent) -> list[RawClaim]:
             rel = {c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")}
             noun_toks = {x for x in t.head.subtree if x not in _subtree(t) and x.i <= t.head.i and x.dep_ != "punct"}
             body = _subtree(t) - set().union(*[_subtree(r) for r in rel])
-            extra.append(RawClaim(_finish(_text(noun_toks) + " " + _text(body)), "relative", _says(t, speaker, speaker_tok)))
+            extra.append(RawClaim(_finish(_text(noun_toks) + " " + _text(body)), "relative", inner_speaker.get(t.i, _says(t, speaker, speaker_tok))))
             if any(x.text == "," for x in t.doc[t.left_edge.i - 1 : t.left_edge.i]):
                 side |= _subtree(t) | {t.doc[t.left_edge.i - 1]}
         elif t.dep_ == "acl" and t.tag_ == "VBN" and t.head.pos_ in ("NOUN", "PROPN") and any(c.dep_ == "agent" for c in t.children):
             noun_toks = {x for x in t.head.subtree if x not in _subtree(t) and x.i <= t.head.i}
             be = " were " if _plural(t.head) else " was "
-            extra.append(RawClaim(_finish(_text(noun_toks) + be + _text(_subtree(t))), "participle", speaker))
+            extra.append(RawClaim(_finish(_text(noun_toks) + be + _text(_subtree(t))), "participle",
+                                  inner_speaker.get(t.i, speaker)))
 
     for h in heads:
         toks = _clause_tokens(h, exclude | side)
@@ -301,7 +319,7 @@ def decompose(sent) -> list[RawClaim]:
         for variant in _entity_conjunct_variants(toks, sent):
             v_kind = kind if variant == toks else "conjunct"
             claims.append(RawClaim(_finish(_text_resolved(variant, speaker, antecedent, _person(speaker_tok))), v_kind, speaker))
-    claims += extra
+    claims += said_claims + extra
     # de-duplicate, keep order; drop fragments
     seen, out = set(), []
     for c in claims:
