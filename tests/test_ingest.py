@@ -197,3 +197,15 @@ def test_html_page_with_tables_extracts_as_before(tmp_path):
     for ch, o in zip(doc.text, doc.offsets):
         if not ch.isspace() and ch != "&":
             assert doc.raw[o] == ch or doc.raw[o] == "&"
+
+
+def test_long_prose_line_is_never_furniture():
+    """Furniture rules are for short lines; one that matches anywhere ("privacy policy") must not
+    drop a whole one-paragraph article."""
+    from checker.ingest.boilerplate import classify_lines
+
+    sentence = "Facebook changed its privacy policy on Monday after regulators complained, the company said. "
+    assert classify_lines(["Privacy Policy", "© 2024 Example News. All rights reserved.",
+                           "Follow the minister on his Telegram channel"]) == ["legal", "legal", "share-prompt"]
+    assert classify_lines([sentence * 5]) == [None]  # 65 words of prose
+    assert classify_lines([sentence * 2]) == ["legal"]  # a short line: as before
