@@ -98,3 +98,114 @@ def test_unsupported_extension(tmp_path):
     with pytest.raises(E.CheckerError) as exc:
         read_file(p)
     assert exc.value.code == E.E006_UNSUPPORTED and "x.pdf" in str(exc.value)
+
+
+# --- issue 10b: the HTML helpers that made ingest linear give the answers of the slow versions ---
+
+HTML_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Grain talks</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav><main><article><h1>Grain talks</h1>
+<p>The minister met the envoy in Beijing on Monday to discuss trade, security and the prices of grain, officials said.</p>
+<div><p>Officials said the talks were <b>useful</b> &amp; frank, and that a &quot;deal&quot; was near.<br>A second line
+follows the break and it is long enough to be kept as a paragraph of the article.</p></div>
+<table><tr><th>Crop</th><th>Tonnes</th></tr><tr><td>Grain</td><td>12</td></tr><tr><td>Rice</td><td>7</td></tr></table>
+<ul><li>The envoy said a deal could be signed by the end of the month if both sides agreed.</li></ul>
+<p>Zero\u200bwidth and soft hy\u00adphens appear in this sentence about the prices of grain in May.</p>
+<p>The minister met the envoy in Beijing on Monday to discuss trade, security and the prices of grain, officials said.</p>
+</article></main><footer><p>All rights reserved.</p></footer></body></html>"""
+
+
+def _normalize_reference(text, offsets):
+    """The per-character loop _normalize replaced."""
+    chars, offs, prev_space = [], [], True
+    for ch, o in zip(text, offsets):
+        if ch.isspace():
+            if not prev_space:
+                chars.append(" ")
+                offs.append(o)
+            prev_space = True
+        else:
+            chars.append(ch)
+            offs.append(o)
+            prev_space = False
+    return "".join(chars), offs
+
+
+def test_html_normalize_matches_per_character_loop():
+    import random
+
+    from checker.ingest.html import _normalize
+    from checker.ingest.textmap import MappedText
+
+    rnd = random.Random(7)
+    pieces = [" ", "\t", "\n", "\xa0", "\u2028", "\u3000", "\x0c", "\x1c", "\x85", "\u200b", "a", "é", "word"]
+    for _ in range(3000):
+        s = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 25)))
+        offsets = [rnd.randint(0, 99) for _ in s]
+        got = _normalize(MappedText(s, offsets))
+        assert (got.text, got.offsets) == _normalize_reference(s, offsets), repr(s)
+
+
+def test_html_finder_matches_str_find():
+    import random
+
+    from checker.ingest.html import _Finder
+
+    rnd = random.Random(3)
+    vocab = ["grain", "the", "envoy", "|", "said", "a", "prices", "rose"]
+    text = " ".join(rnd.choice(vocab[:-1]) for _ in range(4000))  # "rose" never occurs
+    finder = _Finder(text)
+    finder.WINDOW = 64  # small, so the remembered and word-checked lookups are exercised
+    for _ in range(6000):
+        pat = " ".join(rnd.choice(vocab) for _ in range(rnd.randint(1, 4)))
+        start = rnd.randint(0, len(text) + 5)
+        assert finder.find(pat, start) == text.find(pat, start), (pat, start)
+
+
+def test_html_tree_is_trafilaturas_with_linear_xpath():
+    """load_tree builds the tree trafilatura.utils.load_html would, and its one rewritten query
+    returns the same nodes; so extraction is unchanged."""
+    import lxml.html
+    from trafilatura.utils import load_html
+
+    from checker.ingest.html import load_tree
+
+    for raw in (HTML_PAGE, HTML_PAGE.replace('<meta charset="utf-8">', '<?xml version="1.0" encoding="utf-8"?>'),
+                "<p>fragment only</p>", "<html/>\n<body><p>self-closing html</p></body>", "plain words"):
+        ours, ref = load_tree(raw), load_html(raw)
+        assert (ours is None) == (ref is None), raw[:40]
+        if ours is None:
+            continue
+        assert lxml.html.tostring(ours) == lxml.html.tostring(ref)
+        for node in (ours, ours.find(".//article")):
+            if node is None:
+                continue
+            got = node.xpath("//p//text()")
+            want = ref.xpath("//p//text()")
+            assert [str(t) for t in got] == [str(t) for t in want]
+            assert [(t.getparent().tag, t.is_tail) for t in got] == [(t.getparent().tag, t.is_tail) for t in want]
+
+
+def test_html_page_with_tables_extracts_as_before(tmp_path):
+    """A page whose table rows trafilatura rewrites ("| Grain | 12 |"): rows are reported, the
+    prose is located, offsets point into the raw file."""
+    p = _write(tmp_path, "tables.html", HTML_PAGE.encode())
+    (doc,), problems = read_file(p)
+    assert "The minister met the envoy in Beijing" in doc.text
+    assert "A second line" in doc.text and "follows the break and it is long enough" in doc.text
+    assert "| Grain" not in doc.text
+    assert any("could not locate" in pr.message and "Grain" in pr.message for pr in problems)
+    for ch, o in zip(doc.text, doc.offsets):
+        if not ch.isspace() and ch != "&":
+            assert doc.raw[o] == ch or doc.raw[o] == "&"
+
+
+def test_long_prose_line_is_never_furniture():
+    """Furniture rules are for short lines; one that matches anywhere ("privacy policy") must not
+    drop a whole one-paragraph article."""
+    from checker.ingest.boilerplate import classify_lines
+
+    sentence = "Facebook changed its privacy policy on Monday after regulators complained, the company said. "
+    assert classify_lines(["Privacy Policy", "© 2024 Example News. All rights reserved.",
+                           "Follow the minister on his Telegram channel"]) == ["legal", "legal", "share-prompt"]
+    assert classify_lines([sentence * 5]) == [None]  # 65 words of prose
+    assert classify_lines([sentence * 2]) == ["legal"]  # a short line: as before

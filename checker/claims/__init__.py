@@ -45,12 +45,34 @@ def _pieces(base: int, para: str, limit: int = MAX_PIECE_CHARS):
     yield base + pos, para[pos:]
 
 
+PIPE_BATCH_DOCS = 32
+# spaCy's working memory grows with the characters of a batch (about 3 KB per character here):
+# 32 pieces of one long paragraph at once peaked at 2.2 GB for 0.6 MB and would need ~10 GB for
+# a 20 MB one. Batches stop at this many characters (a batch of one piece may exceed it).
+# Parses do not depend on the batching (checked: batch sizes 32, 7 and 1 give identical docs).
+PIPE_BATCH_CHARS = 200_000
+
+
+def _parsed(texts: list[str], nlp):
+    """``nlp.pipe(texts)``, in batches of at most PIPE_BATCH_DOCS texts and PIPE_BATCH_CHARS characters."""
+    batch: list[str] = []
+    chars = 0
+    for t in texts:
+        if batch and (len(batch) == PIPE_BATCH_DOCS or chars + len(t) > PIPE_BATCH_CHARS):
+            yield from nlp.pipe(batch, batch_size=len(batch))
+            batch, chars = [], 0
+        batch.append(t)
+        chars += len(t)
+    if batch:
+        yield from nlp.pipe(batch, batch_size=len(batch))
+
+
 def sentence_spans(text: str, nlp=None):
     """Yield (start, end, sentence, spaCy Span) for every sentence of ``text``: the
     sentence stripped of surrounding whitespace, offsets into ``text``."""
     nlp = nlp or load_nlp()
     paras = [piece for base, p in paragraph_spans(text) for piece in _pieces(base, p)]
-    for (base, _), pdoc in zip(paras, nlp.pipe([p for _, p in paras], batch_size=32)):
+    for (base, _), pdoc in zip(paras, _parsed([p for _, p in paras], nlp)):
         for s in pdoc.sents:
             st = s.text.strip()
             if st:

@@ -49,6 +49,17 @@ def is_paragraph(line: str) -> bool:
     return words(line) >= 12 and bool(END_PUNCT.search(line))
 
 
+# A line this long that ends like a sentence is article text, whatever phrase it contains: the
+# furniture rules are written for short lines, and several match anywhere in a line ("privacy
+# policy", "Telegram channel", "(via ..." at the end), so a one-line article that mentioned its
+# site's privacy policy lost every word (a 1.2 MB single paragraph of real news: all of it).
+LONG_PROSE_WORDS = 60
+
+
+def long_prose(line: str) -> bool:
+    return bool(END_PUNCT.search(line)) and len(line.split(None, LONG_PROSE_WORDS)) > LONG_PROSE_WORDS
+
+
 def furniture(line: str) -> str | None:
     """The reason a line is page furniture, or None."""
     return next((why for why, rx in FURNITURE_RX if rx.search(line)), None)
@@ -70,7 +81,7 @@ def classify_lines(lines: list[str]) -> list[str | None]:
             mode = "ticker"
             out.append("ticker")
             continue
-        why = furniture(bare)
+        why = None if long_prose(bare) else furniture(bare)
         if mode == "list":
             if is_paragraph(bare) and not why:
                 mode = None

@@ -103,6 +103,17 @@ def _md(s) -> str:
     return _MD_SPECIAL.sub(r"\\\1", printable(s))
 
 
+_CODE_SAFE = re.compile(r"[\w.:-]+", re.ASCII)
+
+
+def _code(s) -> str:
+    """An identifier (signal name, problem code) as an inline code span. Backslash escapes are
+    literal inside a code span (``number\\_mismatch`` showed its backslash), so only a plain
+    identifier goes in one; anything else is escaped text."""
+    s = printable(s)
+    return f"`{s}`" if _CODE_SAFE.fullmatch(s) else _md(s)
+
+
 def _md_who(side: dict) -> str:
     return "reference" if side["role"] == "reference" else _md(_name(who(side)))
 
@@ -121,7 +132,7 @@ def contradictions_markdown(data: dict) -> str:
             if s["claim"] != s["sentence"]:
                 lines.append(f"  - claim: {_md(s['claim'])}" + (f" (speaker: {_md(s['speaker'])})" if s["speaker"] else ""))
         for sig in f["signals"]:
-            lines.append(f"- signal `{_md(sig['name'])}`: {_md(sig['detail'])}")
+            lines.append(f"- signal {_code(sig['name'])}: {_md(sig['detail'])}")
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -136,5 +147,5 @@ def report_markdown(data: dict) -> str:
             out.append(f"| {row['status']} | {_md(row['claim'])} | {row['start']}–{row['end']} | {ev} |")
         out.append("")
     if data["problems"]:
-        out += ["## Input problems", ""] + [f"- {p['level']} `{p['code']}` {_md(_name(p['path']))}: {_md(p['message'])}" for p in data["problems"]]
+        out += ["## Input problems", ""] + [f"- {_md(p['level'])} {_code(p['code'])} {_md(_name(p['path']))}: {_md(p['message'])}" for p in data["problems"]]
     return "\n".join(out) + "\n"
