@@ -265,9 +265,11 @@ def decompose(sent) -> list[RawClaim]:
     inner_speaker: dict[int, str] = {}
     for h in heads:
         for c in h.children:
+            if not (c.dep_ == "advcl" and c.tag_ == "VBG" and c.lemma_ in REPORTING):
+                continue
             said = [x for x in c.children if x.dep_ == "ccomp"]
-            who = _speaker_of(h)
-            if not (c.dep_ == "advcl" and c.tag_ == "VBG" and c.lemma_ in REPORTING and said and who):
+            who = _speaker_of(h) if said else None  # only here: a head may have thousands of children
+            if not who:
                 continue
             exclude |= _subtree(c)
             if c.i > 0 and c.doc[c.i - 1].text == ",":
