@@ -41,10 +41,12 @@ def _labels(vecs: np.ndarray, distance: float) -> np.ndarray:
     if n < SPLIT_MIN_CLAIMS:
         return _average_linkage(vecs, distance)
     from scipy.sparse.csgraph import connected_components
+    from sklearn import config_context
     from sklearn.neighbors import radius_neighbors_graph
 
-    graph = radius_neighbors_graph(vecs, radius=distance + 1e-6, metric="cosine", mode="connectivity",
-                                   include_self=False)
+    with config_context(working_memory=128):  # distance rows in 128 MB chunks (sklearn's default: 1 GB)
+        graph = radius_neighbors_graph(vecs, radius=distance + 1e-6, metric="cosine", mode="connectivity",
+                                       include_self=False)
     _, comp = connected_components(graph, directed=False)
     labels = np.empty(n, dtype=int)
     order = np.argsort(comp, kind="stable")
