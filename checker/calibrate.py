@@ -515,7 +515,7 @@ def calibrate_realnews(eval_dir: Path, out: Path = CALIBRATION_FILE, say=print, 
     rn = {"signal_rates": rates}
 
     def final(j):  # the stored contradiction is the LR score (no floor); add the floors
-        if j.event in ("different", "same_text") or j.kind == "views":
+        if not j.between_sources:
             return 0.0
         return signal_floor(j.contradiction, j.signals, nli_stratum(*probs(j)), rates, synthetic)
 

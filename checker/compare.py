@@ -101,10 +101,9 @@ def score_pair(config, x: list[float], sig, p_ab, p_ba) -> tuple[float, float]:
 
     With a real-news calibration (``calibration.json["realnews"]``, from ``checker calibrate
     --realnews``), the logistic combiner gives the base probability and a fired signal raises
-    P(contradiction) to that signal's precision *measured on the real-news dev stories* in
-    the pair's NLI stratum; never when NLI calls the pair entailed in both directions (a
-    paraphrase), and only where at least 5 dev pairs fired it. Without one, the older
-    synthetic-dev signal rates apply (:func:`combine`)."""
+    P(contradiction) to its most specific measured precision (:func:`signal_floor`); never
+    when NLI calls the pair entailed in both directions (a paraphrase). Without one, the
+    older synthetic-dev signal rates apply (:func:`combine`)."""
     rn = config.realnews
     stratum = nli_stratum(p_ab, p_ba)
     if not rn:
@@ -159,7 +158,8 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
     * Otherwise only aligned pairs (see :func:`checker.signals.aligned`) go to NLI.
     * Claims about different occurrences of a repeatable event (:func:`checker.signals.event_relation`)
       get ``event="different"`` and P(contradiction) 0.
-    * A pair whose claims have different speakers is ``kind="disputed"``.
+    * A pair with one attributed side is ``kind="disputed"``, with two different speakers
+      ``kind="views"`` (:func:`pair_kind`).
 
     ``dates`` maps documents to their publication dates (relative dates are resolved
     against them); ``story_of`` maps documents to story ids. ``say`` is a

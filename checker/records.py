@@ -117,6 +117,12 @@ class Judgement:
     def label(self) -> str:
         return "contradiction" if self.contradiction >= self.corroboration else "corroboration"
 
+    @property
+    def between_sources(self) -> bool:
+        """Can this pair be a contradiction between the sources? Not for claims about
+        different events or identical statements (``event``), nor for two parties' views."""
+        return self.event == "same" and self.kind != "views"
+
 
 @dataclass
 class Result:
@@ -166,7 +172,7 @@ class Result:
         first, one per pair of sentences."""
         t = self.thresholds["contradiction"] if threshold is None else threshold
         found = [j for j in self.judgements if j.contradiction >= t and j.label == "contradiction"
-                 and j.event == "same" and j.kind != "views"]
+                 and j.between_sources]
         return self._best_per_sentence_pair(found, lambda j: j.contradiction)
 
     def opposing_views(self, threshold: float | None = None) -> list[Judgement]:
@@ -174,7 +180,7 @@ class Result:
         (``kind == "views"``): a debate the sources report, not a contradiction between them."""
         t = self.thresholds["contradiction"] if threshold is None else threshold
         found = [j for j in self.judgements if j.contradiction >= t and j.label == "contradiction"
-                 and j.event == "same" and j.kind == "views"]
+                 and j.event == "same" and not j.between_sources]
         return self._best_per_sentence_pair(found, lambda j: j.contradiction)
 
     def corroborations(self, threshold: float | None = None) -> list[Judgement]:
