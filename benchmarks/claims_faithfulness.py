@@ -58,7 +58,7 @@ def main() -> None:
     decomposed = [c for c in claims if statement_key(c.text) != statement_key(c.sentence.text)]
     probs = nli.predict([(c.sentence.text, hypothesis(c)) for c in decomposed], batch_size=cfg.nli_batch_size)
     entailed = sum(_platt(cfg.support, float(p[0])) >= cfg.support.get("threshold", 0.5) for p in probs)
-    kept, stats = keep_faithful(claims, nli, cfg.support, cfg.nli_batch_size)
+    kept, stats = keep_faithful(claims, nli, cfg.support, cfg.nli_batch_size, cfg.max_claim_chars)
     whole = sum(statement_key(c.text) == statement_key(c.sentence.text) for c in kept)
     out = {"articles": len(docs), "claims_before_check": len(claims), "decomposed": len(decomposed),
            "decomposed_entailed_by_sentence": entailed,

@@ -158,6 +158,8 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
     * Otherwise only aligned pairs (see :func:`checker.signals.aligned`) go to NLI.
     * Claims about different occurrences of a repeatable event (:func:`checker.signals.event_relation`)
       get ``event="different"`` and P(contradiction) 0.
+    * A claim cut at ``config.max_claim_chars`` (``kind="fragment"``: a run-on such as photo
+      captions pasted into one sentence) is never a side of a contradiction.
     * A pair with one attributed side is ``kind="disputed"``, with two different speakers
       ``kind="views"`` (:func:`pair_kind`).
 
@@ -205,6 +207,10 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
         event, why = event_relation(fx[i], fx[j])
         if event == "different":
             sig = sig + (Signal("different_event", why),)
+            pc = 0.0
+        cut = [c.text for c in (claims[i], claims[j]) if c.kind == "fragment"]
+        if cut:  # a claim cut at max_claim_chars is not the sentence's statement: never a contradiction
+            sig = sig + (Signal("fragment", f"cut at {config.max_claim_chars} characters: {cut[0][:60]!r}"),)
             pc = 0.0
         a, b, p_ab, p_ba = _ordered(claims[i], claims[j], p_ab, p_ba)
         out.append(Judgement(a=a.id, b=b.id, similarity=round(float(sim), 4),

@@ -83,7 +83,7 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
         problems += calibration_problems(config, nli.ref, ("claims",))
     with timed("claims"):
         sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
-        claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size)
+        claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size, config.max_claim_chars)
         say(f"{len(sentences)} sentences, {len(claims)} claims ({stats['replaced_by_sentence']} of "
             f"{stats['decomposed_claims']} decomposed claims not entailed by their sentence: kept as the sentence)")
     from .errors import W104_NO_CLAIMS, Problem

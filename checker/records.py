@@ -59,7 +59,7 @@ class Claim:
     text: str  # the atomic claim (may be rewritten: attribution removed, pronoun resolved)
     sentence: Sentence
     speaker: str | None = None  # "Lavrov" for "Lavrov said X"
-    kind: str = "sentence"  # sentence | clause | conjunct | appositive | relative | participle | attribution
+    kind: str = "sentence"  # sentence | clause | conjunct | appositive | relative | participle | attribution | fragment (cut at max_claim_chars)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Cluster:
 
 @dataclass(frozen=True)
 class Signal:
-    name: str  # entity_mismatch | number_mismatch | date_mismatch | negation_mismatch
+    name: str  # entity_mismatch | number_mismatch | date_mismatch | negation_mismatch | different_event | fragment
     detail: str
 
 

@@ -7,7 +7,12 @@ between two different stories.
 Article similarity is a weighted sum of two cosines:
 
 * the mean of the article's claim embeddings (what it is about), and
-* TF-IDF over its title and text (who and where: names, places, rare words);
+* TF-IDF over its title and text (who and where: names, places, rare words), with the IDF
+  taken from general English word frequencies (``wordfreq``: -ln of a word's frequency, words
+  it does not know count as rarer than any it does). The IDF does not depend on the other
+  articles of the run, so two articles get the same similarity whether they are checked alone
+  or among a thousand, and an article's vector can be stored and compared later (hashed
+  features, no vocabulary);
 
 articles are grouped by average-linkage agglomerative clustering on ``1 - similarity``
 (scikit-learn; deterministic). The weight and the distance threshold are chosen by
@@ -22,6 +27,8 @@ and their claims are never compared with it.
 from __future__ import annotations
 
 import hashlib
+import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -46,20 +53,52 @@ def article_vectors(docs: list[Document], claims: list[Claim], vecs: np.ndarray)
     return out / np.where(norms == 0, 1, norms)
 
 
-def tfidf_similarity(docs: list[Document]) -> np.ndarray:
-    from sklearn.feature_extraction.text import TfidfVectorizer
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]+\b"  # words of letters; no numbers
+UNKNOWN_WORD_FREQUENCY = 1e-8  # wordfreq has no entry: a name or a rare word (IDF 18.4)
+N_FEATURES = 2 ** 20
 
-    texts = [f"{d.title or ''}\n{d.text}" for d in docs]
-    try:
-        m = TfidfVectorizer(stop_words="english", sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_][\w'-]+\b").fit_transform(texts)
-    except ValueError:  # no usable word at all
-        return np.eye(len(docs))
+
+@lru_cache(maxsize=200_000)
+def background_idf(word: str) -> float:
+    """-ln(frequency of ``word`` in general English), from wordfreq's tables (CC BY-SA 4.0)."""
+    from wordfreq import word_frequency
+
+    return -math.log(max(word_frequency(word, "en"), UNKNOWN_WORD_FREQUENCY))
+
+
+@lru_cache(maxsize=1)
+def _analyzer():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(stop_words="english", token_pattern=TOKEN_PATTERN).build_analyzer()
+
+
+def lexical_vectors(docs: list[Document]):
+    """Unit-normalised TF-IDF vectors (scipy CSR, hashed words): ``1 + ln(count)`` times the
+    background IDF of each word of the title and text. Each row depends on its own document only."""
+    from sklearn.feature_extraction import FeatureHasher
+    from sklearn.preprocessing import normalize as l2
+
+    analyze = _analyzer()
+    rows = []
+    for d in docs:
+        counts: dict[str, int] = {}
+        for w in analyze(f"{d.title or ''}\n{d.text}"):
+            counts[w] = counts.get(w, 0) + 1
+        rows.append({w: (1.0 + math.log(n)) * background_idf(w) for w, n in counts.items()})
+    m = FeatureHasher(n_features=N_FEATURES, input_type="dict", alternate_sign=False).transform(rows)
+    return l2(m.tocsr())
+
+
+def lexical_similarity(docs: list[Document]) -> np.ndarray:
+    """Cosine of :func:`lexical_vectors` (0 for a document without a usable word)."""
+    m = lexical_vectors(docs)
     return (m @ m.T).toarray()
 
 
 def similarity(docs: list[Document], claims: list[Claim], vecs: np.ndarray, tfidf_weight: float) -> np.ndarray:
     emb = article_vectors(docs, claims, vecs)
-    return (1 - tfidf_weight) * (emb @ emb.T) + tfidf_weight * tfidf_similarity(docs)
+    return (1 - tfidf_weight) * (emb @ emb.T) + tfidf_weight * lexical_similarity(docs)
 
 
 def group(sim: np.ndarray, max_distance: float) -> list[int]:

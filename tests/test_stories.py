@@ -10,6 +10,7 @@ import pytest
 
 from checker.config import Config
 from checker.records import Claim, Document, Sentence
+from checker.records import Document as _Doc
 from checker.signals import compare_facts, event_relation, facts
 from checker.textnorm import same_statement
 
@@ -148,6 +149,9 @@ def test_unfaithful_decomposition_falls_back_to_the_sentence(nli):
     out, stats = keep_faithful([good, bad], nli, Config.default().support)
     assert stats["replaced_by_sentence"] == 1
     assert [c.text for c in out] == [s.text]
+    # a run-on sentence that stands in for an unfaithful claim is cut like any claim
+    out, _ = keep_faithful([bad], nli, Config.default().support, max_chars=30)
+    assert [(c.text, c.kind) for c in out] == [("The company would not close …", "fragment")]
 
 
 @pytest.mark.parametrize("text,expected", [("Seoul, October 16, 2023 | Reuters\n\nBody text here.", "2023-10-16"),
@@ -200,3 +204,52 @@ def test_opposing_views_are_listed_apart_not_as_contradictions(nli, nlp, embedde
 def test_negation_only_against_the_same_proposition(nlp, a, b, fires):
     fired = any(s.name == "negation_mismatch" for s in compare_facts(facts(nlp(a)), facts(nlp(b))))
     assert fired == fires
+
+
+def test_story_similarity_does_not_depend_on_the_rest_of_the_run():
+    from checker.stories import lexical_similarity
+
+    def Document(name, path, role, text, title):  # noqa: N802 - the fields the similarity reads
+        return _Doc(name=name, path=path, role=role, fmt="txt", raw=text, text=text, offsets=tuple(range(len(text))), title=title)
+
+    a = Document(name="a", path="a", role="article", text="Tom Barrack stepped down as chairman of Colony Capital in March.",
+                 title="Barrack steps down")
+    b = Document(name="b", path="b", role="article", text="Colony Capital said Barrack resigned as its executive chairman.",
+                 title="Colony chairman resigns")
+    c = Document(name="c", path="c", role="article", text="The Senate rejected the budget resolution by 48 votes to 52.",
+                 title="Senate rejects budget")
+    alone = lexical_similarity([a, b])[0, 1]
+    among = lexical_similarity([a, b, c])[0, 1]
+    assert alone == pytest.approx(among, abs=1e-9)
+    assert alone > lexical_similarity([a, c])[0, 1] + 0.1  # shared rare names weigh, shared stop words do not
+
+
+def test_a_two_article_story_checked_alone_is_one_story(tmp_path, nlp, embedder, nli):
+    _jsonl(tmp_path / "a.jsonl", "a", "Barrack leaves Colony Capital",
+           "Tom Barrack stepped down as executive chairman of Colony Capital in March, the company said.\n\n"
+           "Barrack, a longtime friend of Donald Trump, founded the real estate investment firm in 1991.")
+    _jsonl(tmp_path / "b.jsonl", "b", "Trump ally Barrack resigns from Colony",
+           "Thomas Barrack resigned in April as executive chairman of Colony Capital, the firm he founded.\n\n"
+           "The billionaire chaired Trump's inaugural committee.")
+    res = _run([tmp_path])
+    assert len(res.stories) == 1
+
+
+def test_a_claim_cut_at_max_chars_is_never_a_contradiction_side(tmp_path, nlp, embedder, nli):
+    captions = ("Pietersen took his place on the right of the front row for the Surrey team photo shoot at the Oval "
+                "Using his camera , Pietersen turned the tables to take pictures of photographers "
+                "Team-mate Chris Tremlett flashes a smile as he and Pietersen share a joke during the event "
+                "Photographers gather round Pietersen to get close-up pictures of the batsman "
+                "Pietersen was all smiles as he joked with team-mates ahead of the new county championship season "
+                "Pietersen looks on from inside the Oval as he hopes to work his way back into the England set-up")
+    assert len(captions) > Config.default().max_claim_chars
+    _jsonl(tmp_path / "a.jsonl", "a", "Pietersen at Surrey photocall", captions + ".")
+    _jsonl(tmp_path / "b.jsonl", "b", "Pietersen back with Surrey",
+           "Pietersen has never played for England and is not part of the England set-up.")
+    res = _run([tmp_path])
+    cut = [c for c in res.claims if c.kind == "fragment"]
+    assert cut and all(c.text.endswith("…") for c in cut)
+    ids = {c.id for c in cut}
+    pairs = [j for j in res.judgements if j.a in ids or j.b in ids]
+    assert all(j.contradiction == 0.0 and any(s.name == "fragment" for s in j.signals) for j in pairs if j.event == "same")
+    assert not any(j.a in ids or j.b in ids for j in res.contradictions())

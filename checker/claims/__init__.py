@@ -112,6 +112,15 @@ def resolve_speaker(rc: RawClaim, last_person: str | None) -> RawClaim:
     return RawClaim(text, rc.kind, last_person)
 
 
+def cut(text: str, kind: str, max_chars: int) -> tuple[str, str]:
+    """(text, kind) of a claim: a text over ``max_chars`` (a run-on, e.g. photo captions pasted
+    into one sentence) is cut at a word boundary, ends in "…" and becomes ``kind="fragment"``,
+    which is never a side of a contradiction (it is not the sentence's statement)."""
+    if len(text) <= max_chars:
+        return text, kind
+    return text[:max_chars].rsplit(" ", 1)[0] + " …", "fragment"
+
+
 def extract(docs: list[Document], nlp=None, max_chars: int = 400) -> tuple[list[Sentence], list[Claim]]:
     """Sentences and atomic claims of every document, in document order. A pronoun speaker
     ("he said") is resolved to the person last named as a subject in an earlier sentence of
@@ -126,7 +135,7 @@ def extract(docs: list[Document], nlp=None, max_chars: int = 400) -> tuple[list[
             raw = [resolve_speaker(rc, last_person) for rc in raw]
             last_person = _person_subject(span) or last_person
             for j, rc in enumerate(raw):
-                text = rc.text if len(rc.text) <= max_chars else rc.text[:max_chars].rsplit(" ", 1)[0] + " …"
+                text, kind = cut(rc.text, rc.kind, max_chars)
                 claims.append(Claim(id=f"{sent.id}:{j}", doc=doc.name, role=doc.role, text=text,
-                                    sentence=sent, speaker=rc.speaker, kind=rc.kind))
+                                    sentence=sent, speaker=rc.speaker, kind=kind))
     return sentences, claims

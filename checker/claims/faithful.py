@@ -33,9 +33,13 @@ def hypothesis(c: Claim) -> str:
     return f"{c.speaker} said that {body}"
 
 
-def keep_faithful(claims: list[Claim], nli, support: dict, batch_size: int = 32) -> tuple[list[Claim], dict]:
+def keep_faithful(claims: list[Claim], nli, support: dict, batch_size: int = 32,
+                  max_chars: int = 400) -> tuple[list[Claim], dict]:
     """(claims, stats): unfaithful decomposed claims replaced by their sentence (once per
-    sentence). ``stats`` counts checked and entailed claims."""
+    sentence; a sentence over ``max_chars`` is cut like any claim, see :func:`checker.claims.cut`).
+    ``stats`` counts checked and entailed claims."""
+    from . import cut
+
     whole = [statement_key(c.text) == statement_key(c.sentence.text) for c in claims]
     todo = [k for k, c in enumerate(claims) if c.role == "article" and not whole[k]]
     threshold = support.get("threshold", 0.5)
@@ -50,7 +54,8 @@ def keep_faithful(claims: list[Claim], nli, support: dict, batch_size: int = 32)
             out.append(c)
         elif c.sentence.id not in sentence_kept:
             sentence_kept.add(c.sentence.id)
-            out.append(replace(c, text=c.sentence.text, kind="sentence", speaker=None))
+            text, kind = cut(c.sentence.text, "sentence", max_chars)
+            out.append(replace(c, text=text, kind=kind, speaker=None))
     stats = {"decomposed_claims": len(todo), "entailed_by_sentence": len(todo) - len(bad),
              "replaced_by_sentence": len(bad)}
     return out, stats
