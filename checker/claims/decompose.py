@@ -139,8 +139,7 @@ class Antecedent:
 def _main_subject(sent) -> Antecedent | None:
     for t in sent:
         if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "PROPN":
-            person = None if not t.ent_type_ else t.ent_type_ == "PERSON"
-            return Antecedent(_text(_noun_phrase(t)), t.i, person)
+            return Antecedent(_text(_noun_phrase(t)), t.i, _person(t))
     return None
 
 
@@ -387,8 +386,9 @@ def _person(tok) -> bool | None:
     if tok.ent_type_ in ("GPE", "NORP", "LOC", "FAC"):
         return False
     if tok.ent_type_ == "ORG":  # the small model tags many one-word surnames ORG ("Lavrov", "Trump")
-        ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
-        return False if ent is not None and len(ent) > 1 else None
+        doc = tok.doc  # a multi-word ORG entity is an organisation; one word may be a surname
+        multi = tok.ent_iob_ == "I" or (tok.i + 1 < len(doc) and doc[tok.i + 1].ent_iob_ == "I")
+        return False if multi else None
     return None
 
 
