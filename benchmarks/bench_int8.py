@@ -1,0 +1,141 @@
+"""Should the NLI model run in int8? Dynamic int8 quantization of the Linear layers
+(``torch.ao.quantization.quantize_dynamic``) against the fp32 model, in one run:
+
+* argmax agreement and the largest probability change on NLI pairs the model never trained on
+  (MNLI mismatched dev, SNLI test: the first ``--n`` of each) and on real news claim pairs
+  (the aligned cross-outlet claim pairs of the real-news **dev** stories, as the pipeline builds them);
+* how many contradiction / corroboration decisions at the calibrated thresholds would flip
+  (on the raw P(contradiction) / P(entailment) of the news pairs);
+* speed: pairs per second, fp32 vs int8, same pairs, same thread count.
+
+int8 ships only if the argmax agreement is at least 99% (issue 12); otherwise fp32 stays.
+
+    python benchmarks/bench_int8.py --json benchmarks/results/int8.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+
+def nli_pairs(data: Path, n: int) -> dict[str, list[tuple[str, str]]]:
+    out = {}
+    with open(data / "mnli" / "multinli_1.0_dev_mismatched.csv", newline="", encoding="utf-8") as fh:
+        out["mnli_mismatched"] = [(r["sentence1"], r["sentence2"]) for r, _ in zip(csv.DictReader(fh), range(n))]
+    rows = []
+    with open(data / "snli" / "snli_1.0_test.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["gold_label"] != "-":
+                rows.append((r["sentence1"], r["sentence2"]))
+            if len(rows) == n:
+                break
+    out["snli_test"] = rows
+    return out
+
+
+def news_pairs(eval_dir: Path) -> list[tuple[str, str]]:
+    """Both directions of every aligned candidate claim pair of the real-news dev stories."""
+    import tempfile
+
+    import checker.pipeline as P
+    from checker.config import Config
+    from checker.realnews import load_cnndm_stories, load_stories, write_corpus
+
+    stories = [s for s in load_stories(eval_dir) + load_cnndm_stories(eval_dir) if s.split == "dev"]
+    got = []
+    orig = P.judge
+
+    def spy(claims, pairs, nli, nlp, config, **kw):
+        from checker.compare import align_gate
+        from checker.signals import aligned, facts
+
+        used = sorted({i for i, _, _ in pairs} | {j for _, j, _ in pairs})
+        fx = {i: facts(d) for i, d in zip(used, nlp.pipe([claims[i].text for i in used]))}
+        gate = align_gate(config)
+        for i, j, s in pairs:
+            if aligned(fx[i], fx[j], s, **gate):
+                got.extend([(claims[i].text, claims[j].text), (claims[j].text, claims[i].text)])
+        return orig(claims, pairs, nli, nlp, config, **kw)
+
+    P.judge = spy
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            write_corpus(stories, tmp, layout="mixed")
+            P.run([tmp], config=Config.default(progress=False))
+    finally:
+        P.judge = orig
+    return got
+
+
+def timed_predict(model, pairs, batch_size=32):
+    t = time.perf_counter()
+    p = model.predict(pairs, batch_size=batch_size)
+    return p, time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "nli")
+    ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "data" / "eval")
+    ap.add_argument("--n", type=int, default=1000, help="pairs per NLI set")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+
+    import copy
+
+    import torch
+
+    from checker.config import Config
+    from checker.nli import NLIModel
+
+    torch.set_num_threads(args.threads)
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    fp32 = NLIModel()
+    variants = {}
+    for name, spec in (("int8_per_tensor", {torch.nn.Linear}), ("int8_per_channel", {torch.nn.Linear: per_channel_dynamic_qconfig})):
+        variants[name] = copy.copy(fp32)
+        variants[name].model = quantize_dynamic(copy.deepcopy(fp32.model), spec, dtype=torch.qint8)
+    sets = nli_pairs(args.data, args.n)
+    print("collecting the real-news dev claim pairs (one pipeline run) ...", file=sys.stderr, flush=True)
+    sets["news_dev_claim_pairs"] = news_pairs(args.eval_dir)
+    cfg = Config.default()
+    res = {"threads": args.threads, "torch": torch.__version__, "sets": {}}
+    for name, pairs in sets.items():
+        a, ta = timed_predict(fp32, pairs)
+        res["sets"][name] = {"pairs": len(pairs), "fp32_pairs_per_s": round(len(pairs) / ta, 1)}
+        for vname, model in variants.items():
+            b, tb = timed_predict(model, pairs)
+            row = {"argmax_agreement": round(float((a.argmax(1) == b.argmax(1)).mean()), 4),
+                   "max_abs_prob_change": round(float(np.abs(a - b).max()), 4),
+                   "mean_abs_prob_change": round(float(np.abs(a - b).mean()), 4),
+                   "pairs_per_s": round(len(pairs) / tb, 1), "speedup_vs_fp32": round(ta / tb, 2)}
+            if name == "news_dev_claim_pairs":
+                for lab, col, t in (("contradiction", 2, cfg.thresholds["contradiction"]), ("corroboration", 0, cfg.thresholds["corroboration"])):
+                    row[f"{lab}_decisions_flipped_at_raw_{t}"] = int(((a[:, col] >= t) != (b[:, col] >= t)).sum())
+            res["sets"][name][vname] = row
+        print(name, res["sets"][name], flush=True)
+    best = {v: min(r[v]["argmax_agreement"] for r in res["sets"].values()) for v in variants}
+    ok = [v for v, w in best.items() if w >= 0.99]
+    res["worst_agreement"] = best
+    res["decision"] = (f"{ok[0]}: agreement >= 99% on every set" if ok else
+                       "fp32 stays: every int8 variant agrees with fp32 on fewer than 99% of argmax labels on some set")
+    print(res["decision"])
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
