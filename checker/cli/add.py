@@ -12,6 +12,8 @@ from ._common import ALLOW_DOWNLOAD, NLI_MODEL, QUIET, failed_input, fail, make_
 @app.command("add")
 def add_cmd(paths: List[Path] = typer.Argument(..., help="Article files or directories (read as by `checker report`)."),
             store: Path = typer.Option(..., "--store", "-s", help="The store: an SQLite file, created if missing."),
+            window: int = typer.Option(256, "--window", min=1, help="New articles grouped into stories together (and "
+                                       "held in memory) at a time."),
             quiet: bool = QUIET, nli_model: Optional[str] = NLI_MODEL, allow_download: bool = ALLOW_DOWNLOAD) -> None:
     """Add articles to a store: each new or changed article is grouped into a story and judged
     against the stored articles of its story. Unchanged files are skipped; a changed file
@@ -21,7 +23,7 @@ def add_cmd(paths: List[Path] = typer.Argument(..., help="Article files or direc
     from ..pipeline import add
     from ..store import SchemaError, open_store
 
-    config = make_config(nli_model, allow_download, progress=not quiet)
+    config = make_config(nli_model, allow_download, progress=not quiet, add_window=window)
     try:
         st = open_store(store)
     except SchemaError as exc:
