@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from . import claims as claims_stage
@@ -158,6 +159,8 @@ def add(paths: list[str | Path], store, config: Config | None = None) -> dict:
     counts = dict(files=0, unchanged_files=0, already_stored=0, replaced=0, added=0, duplicates=0, new_stories=0,
                   claims=0, candidate_pairs=0, judged_pairs=0, contradictions=0)
     problems: list = []
+    counts["timings"] = timings = {}
+    t0 = time.perf_counter()
     with store.writing():
         say(f"store {store.path}: {store.counts()['documents']} document(s) stored")
         files = changed_files(paths, store, counts, problems)
@@ -168,11 +171,14 @@ def add(paths: list[str | Path], store, config: Config | None = None) -> dict:
         while window:
             if models is None:
                 say("loading spaCy, embedding and NLI models")
+                t = time.perf_counter()
                 models = _load_models(config, store, problems)
+                timings["load_models"] = round(time.perf_counter() - t, 3)
             _add_window(window, store, models, config, counts, problems, bar, say)
             window = _take(pending, config.add_window)
         bar.close()
         store.save_index()
+    timings["total"] = round(time.perf_counter() - t0, 3)
     say(f"added {counts['added']} article(s) ({counts['new_stories']} new stor{'y' if counts['new_stories'] == 1 else 'ies'}, "
         f"{counts['duplicates']} duplicate(s)), {counts['claims']} claims, {counts['judged_pairs']} pairs judged, "
         f"{counts['contradictions']} contradiction(s); skipped {counts['unchanged_files']} unchanged file(s) and "
@@ -186,12 +192,22 @@ def _add_window(window, store, models, config, counts, problems, bar, say) -> No
     from .store.sqlite import ArticleRecord
 
     nlp, embedder, nli = models
+    timings = counts["timings"]
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(timings.get(name, 0.0) + now - clock[0], 3)
+        clock[0] = now
+
     docs = [p.doc for p in window]
     bar.stage(f"claims of {len(docs)}")
     sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
     claims, _ = keep_faithful(claims, nli, config.support, config.nli_batch_size)
+    lap("claims")
     bar.stage("embedding")
     vecs = embed([c.text for c in claims], embedder, config.embed_batch_size)
+    lap("embed")
     of_doc: dict[str, list[int]] = {}
     for i, c in enumerate(claims):
         of_doc.setdefault(c.doc, []).append(i)
@@ -227,13 +243,19 @@ def _add_window(window, store, models, config, counts, problems, bar, say) -> No
         nn_of.update(zip(idx, new_story_nn([claims[i] for i in idx], vecs[idx], group_of, config)))
     dates = {d.name: d.date for d in docs}
     story_of = {d.name: plan.story[k] for k, d in enumerate(docs)}
+    lap("stories_and_candidates")
     bar.stage(f"NLI on {len(pairs)} pairs")
     judged = judge(claims, pairs, nli, nlp, config, dates=dates, story_of=story_of) if pairs else []
+    lap("compare")
     later = {d.name: k for k, d in enumerate(docs)}
     doc_of = {c.id: c.doc for c in claims}
     by_article: dict[int, list] = {}
     for j in judged:  # committed with the later of its two articles
         by_article.setdefault(max(later[doc_of[j.a]], later[doc_of[j.b]]), []).append(j)
+    pairs_of = Counter(later[claims[max(i, j)].doc] for i, j, _ in pairs)
+    sentences_of: dict[str, list] = {}
+    for s in sentences:
+        sentences_of.setdefault(s.doc, []).append(s)
     ids: dict[int, int] = {}  # window index -> stored id
     bar.stage(None)
     for k, (p, d) in enumerate(zip(window, docs)):
@@ -243,10 +265,12 @@ def _add_window(window, store, models, config, counts, problems, bar, say) -> No
             ids[plan.dup_window[k]] if plan.dup_window[k] is not None else None)
         if plan.new_story[k]:
             js, cl, nn, nn_updates, npairs = by_article.get(k, []), [cluster_of[c.id] for c in mine], \
-                [nn_of[i] for i in idx], {}, sum(1 for i, j, _ in pairs if later[claims[max(i, j)].doc] == k)
+                [nn_of[i] for i in idx], {}, pairs_of[k]
         else:  # a stored story: search its stored claims, judge, commit
+            lap("commit")
             sc = store.story_claims(plan.story[k])
             found, cl, nn, nn_updates = stored_story_pairs(sc, dup_of, mvecs, alloc, config)
+            lap("stories_and_candidates")
             rows, old, _ = store.claims_by_row({r for r, _, _ in found})
             pos = {r: x for x, r in enumerate(rows)}
             local = [(pos[r], len(old) + j, s) for r, j, s in found]
@@ -255,8 +279,9 @@ def _add_window(window, store, models, config, counts, problems, bar, say) -> No
             js = judge(old + mine, local, nli, nlp, config, dates=ds,
                        story_of={c.doc: plan.story[k] for c in old + mine}) if local else []
             npairs = len(found)
+            lap("compare")
         ids[k] = store.commit_article(ArticleRecord(
-            doc=d, key=p.key, source=p.source, text_key=p.text_key, sentences=[s for s in sentences if s.doc == d.name],
+            doc=d, key=p.key, source=p.source, text_key=p.text_key, sentences=sentences_of.get(d.name, []),
             claims=mine, vectors=mvecs, clusters=cl, nn=nn, vector=article_vector(d, mine, mvecs),
             story=plan.story[k], dup_of=dup_of, judgements=js, nn_updates=nn_updates, source_sha256=p.source_sha256))
         counts["added"] += 1
@@ -268,6 +293,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say) -> No
         counts["contradictions"] += sum(j.contradiction >= config.thresholds["contradiction"]
                                         and j.label == "contradiction" and j.between_sources for j in js)
         bar.done(counts)
+    lap("commit")
 
 
 def _load_models(config, store, problems):

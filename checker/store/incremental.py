@@ -204,18 +204,22 @@ def top_k(values, k: int) -> np.ndarray:
     return np.sort(np.asarray(values, dtype=np.float32))[::-1][:k].copy()
 
 
-def new_story_nn(claims: list[Claim], vecs: np.ndarray, group_of: dict[str, str], config) -> list[np.ndarray]:
+def new_story_nn(claims: list[Claim], vecs: np.ndarray, group_of: dict[str, str], config,
+                 rows_at_once: int = 512) -> list[np.ndarray]:
     """Per claim of a new story: the cosines of its best cross-article neighbours in the story
-    (``group_of``: document -> the document it duplicates, or itself)."""
+    (``group_of``: document -> the document it duplicates, or itself); in row blocks, so a story
+    of one long article never holds its whole similarity matrix."""
     k, floor = config.max_pairs_per_claim, config.pair_min_similarity
-    if not claims:
-        return []
-    sims = vecs @ vecs.T
+    empty = np.zeros(0, dtype=np.float32)
     g = np.array([group_of[c.doc] for c in claims])
+    if len(set(g.tolist())) < 2:
+        return [empty] * len(claims)
     out = []
-    for i in range(len(claims)):
-        s = sims[i][(g != g[i]) & (sims[i] >= floor)]
-        out.append(top_k(s, k))
+    for s0 in range(0, len(claims), rows_at_once):
+        sims = vecs[s0:s0 + rows_at_once] @ vecs.T
+        for r in range(len(sims)):
+            i = s0 + r
+            out.append(top_k(sims[r][(g != g[i]) & (sims[r] >= floor)], k))
     return out
 
 
@@ -238,13 +242,15 @@ def stored_story_pairs(sc: dict, doc_group: int | None, vecs: np.ndarray, next_c
         s = sims[j]
         # cluster: the stored (or this article's earlier) claims' cluster at the least average
         # cosine distance, if under the clustering threshold; else a new one
-        cand_d = np.concatenate([1.0 - s, 1.0 - vecs[:j] @ vecs[j]])
+        cand_d = np.concatenate([1.0 - s, 1.0 - vecs[:j] @ vecs[j]]).astype(np.float64)
         cand_c = np.concatenate([clus, np.array(my_clusters, dtype=np.int64)])
-        best, best_d = None, None
-        for c in np.unique(cand_c):
-            dc = float(np.mean(cand_d[cand_c == c]))
-            if dc < cdist and (best_d is None or dc < best_d):
-                best, best_d = int(c), dc
+        best = None
+        if len(cand_c):
+            ids, inv = np.unique(cand_c, return_inverse=True)
+            mean = np.bincount(inv, weights=cand_d) / np.bincount(inv)
+            b = int(np.argmin(mean))  # ties: the lowest cluster id
+            if mean[b] < cdist:
+                best = int(ids[b])
         my_clusters.append(best if best is not None else next_cluster())
         # cluster mates of other articles
         for x in np.flatnonzero((clus == my_clusters[-1]) & ok):
