@@ -83,8 +83,7 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
         nli = load_nli(config.nli_model, max_length=config.nli_max_length, allow_download=config.allow_download)
         problems += calibration_problems(config, nli.ref, ("claims",))
     with timed("claims"):
-        sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
-        claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size)
+        sentences, claims, stats = extract_claims(docs, nlp, nli, config)
         say(f"{len(sentences)} sentences, {len(claims)} claims ({stats['replaced_by_sentence']} of "
             f"{stats['decomposed_claims']} decomposed claims not entailed by their sentence: kept as the sentence)")
     from .errors import W104_NO_CLAIMS, Problem
@@ -116,6 +115,14 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
                  timings=timings, embeddings=vecs, stories=stories, stats=stats)
     say(f"done: {len(res.contradictions())} contradiction(s), {len(res.corroborations())} corroboration(s)")
     return res
+
+
+def extract_claims(docs, nlp, nli, config):
+    """Stage 2 (one-shot run and store alike): sentences and atomic claims, decomposed claims
+    that their sentence does not entail replaced by the sentence. (sentences, claims, stats)"""
+    sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
+    claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size)
+    return sentences, claims, stats
 
 
 def story_pairs(claims, vecs, stories, dup_of: dict[str, str], config):
@@ -202,8 +209,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say) -> No
 
     docs = [p.doc for p in window]
     bar.stage(f"claims of {len(docs)}")
-    sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
-    claims, _ = keep_faithful(claims, nli, config.support, config.nli_batch_size)
+    sentences, claims, _ = extract_claims(docs, nlp, nli, config)
     lap("claims")
     bar.stage("embedding")
     vecs = embed([c.text for c in claims], embedder, config.embed_batch_size)

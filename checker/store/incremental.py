@@ -1,7 +1,7 @@
 """The two stages a store does differently from a one-shot run: story grouping and candidate
 search for new articles, against what is stored (never against all of it).
 
-``checker add`` reads new articles in *windows* (up to ``ADD_WINDOW`` articles, in path order).
+``checker add`` reads new articles in *windows* (up to ``Config.add_window`` articles, in path order).
 
 * **Stories** (:func:`plan_window`). Duplicates first (:func:`checker.stories.text_key`: the same
   normalised text as a stored or earlier article: its story, never compared with it). The other
