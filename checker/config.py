@@ -103,6 +103,8 @@ class Config:
     realnews: dict = field(default_factory=dict)
     threads: int | None = None
     progress: bool = True
+    # checker add: new articles grouped into stories together (and held in memory) at a time
+    add_window: int = 256
     # the NLI model (issue 11): None = $CHECKER_NLI_MODEL, else the shipped model; or a local
     # Hugging Face sequence-classification folder, or a hub id (fetched only when allowed)
     nli_model: str | None = None

@@ -148,12 +148,81 @@ def run_and_render(paths, reference, kind, fmt, output, threshold, quiet, nli_mo
         raise typer.Exit(1)
 
 
+def render_store(store, kind, fmt, output, threshold, filters: dict, nli_model=None, allow_download=False) -> None:
+    """Render what a store holds (``checker contradictions/report --store``): no model is loaded."""
+    from .. import report
+    from ..store import SchemaError, load_result, open_store
+
+    check_output(output)
+    if not Path(store).is_file():
+        fail(f"error: --store {show_path(store)}: no such store (create it with `checker add`)")
+    config = make_config(nli_model, allow_download, progress=False)
+    try:
+        st = open_store(store)
+    except SchemaError as exc:
+        fail(f"error: --store {show_path(store)}: {exc}")
+    try:
+        result = load_result(st, config, **filters)
+    finally:
+        st.close()
+    if not any(d.role == "article" for d in result.documents):
+        say("no stored article matches" + (" the filters" if any(v is not None for v in filters.values()) else ""))
+    color = fmt == Format.text and output is None and sys.stdout.isatty()
+    text = report.render(result, kind, fmt.value, threshold, color=color)
+    if output is None:
+        write_stdout(text, fmt.value)
+    else:
+        write_output(output, text)
+        say(f"wrote {show_path(output)}")
+
+
+def store_filters(story, outlet, since, date_from, date_to) -> dict:
+    """The --story/--outlet/--since/--from/--to options, checked (dates as ISO 8601)."""
+    from datetime import date, datetime, timezone
+
+    def iso_date(v, flag):
+        if v is None:
+            return None
+        try:
+            return date.fromisoformat(v).isoformat()
+        except ValueError:
+            fail(f"error: {flag} {v!r}: expected a date YYYY-MM-DD")
+
+    if since is not None:
+        try:
+            t = datetime.fromisoformat(since)
+        except ValueError:
+            fail(f"error: --since {since!r}: expected a date or time in ISO 8601 (2024-05-01 or 2024-05-01T12:00)")
+        since = (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return dict(story=story, outlet=outlet, since=since, date_from=iso_date(date_from, "--from"),
+                date_to=iso_date(date_to, "--to"))
+
+
+def run_or_read(paths, reference, kind, fmt, output, threshold, quiet, nli_model, allow_download,
+                store, story, outlet, since, date_from, date_to) -> None:
+    """``checker contradictions/report``: a one-shot run over PATHS, or a read of --store."""
+    filters = (story, outlet, since, date_from, date_to)
+    if store is None:
+        if any(v is not None for v in filters):
+            fail("error: --story, --outlet, --since, --from and --to filter a store: give --store")
+        if not paths:
+            fail("error: give article files or directories, or --store")
+        run_and_render(paths, reference, kind, fmt, output, threshold, quiet, nli_model, allow_download)
+        return
+    if paths:
+        fail("error: give either article paths (a one-shot run) or --store (read a store), not both; "
+             "add articles to a store with `checker add`")
+    if reference is not None:
+        fail("error: --reference is not supported with --store")
+    render_store(store, kind, fmt, output, threshold, store_filters(*filters), nli_model, allow_download)
+
+
 def failed_input(p: Problem) -> bool:
     """An input (or a record of one) that was not used: exit code 1."""
     return p.level == "error" or p.code in SKIPPED_INPUT_WARNINGS
 
 
-PATHS = typer.Argument(..., help="Article files or directories. Folders are read recursively: .txt/.text, "
+PATHS = typer.Argument(None, show_default=False, help="Article files or directories (or none, with --store). Folders are read recursively: .txt/.text, "
                        ".md/.markdown, .html/.htm and .jsonl/.ndjson files; hidden files and folders are skipped.")
 REFERENCE = typer.Option(None, "--reference", "-r", help="Trusted reference file: one statement per line or sentence.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout (atomically: an existing "
@@ -172,3 +241,10 @@ ALLOW_DOWNLOAD = typer.Option(False, "--allow-download",
                               help="Allow fetching a --nli-model hub id from the Hugging Face Hub when it is not in "
                               "the local cache (also CHECKER_ALLOW_DOWNLOAD=1). Without it the checker never uses "
                               "the network.")
+STORE = typer.Option(None, "--store", "-s", help="Read this store (built by `checker add`) instead of running on PATHS.")
+STORY = typer.Option(None, "--story", help="With --store: only this story (its id, as in the report).")
+OUTLET = typer.Option(None, "--outlet", help="With --store: only articles of this outlet (case-insensitive).")
+SINCE = typer.Option(None, "--since", help="With --store: only articles added to the store since this time (ISO 8601, UTC "
+                     "unless it says otherwise).")
+DATE_FROM = typer.Option(None, "--from", help="With --store: only articles published on or after this date (YYYY-MM-DD).")
+DATE_TO = typer.Option(None, "--to", help="With --store: only articles published on or before this date (YYYY-MM-DD).")

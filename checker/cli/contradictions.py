@@ -7,7 +7,7 @@ import typer
 
 from . import app
 from ._common import (ALLOW_DOWNLOAD, NLI_MODEL, OUTPUT, PATHS, QUIET, REFERENCE, THRESHOLD, Format,
-                      run_and_render)
+                      run_or_read, STORE, STORY, OUTLET, SINCE, DATE_FROM, DATE_TO)
 
 
 @app.command("contradictions")
@@ -15,6 +15,9 @@ def contradictions_cmd(paths: List[Path] = PATHS, reference: Optional[Path] = RE
                        fmt: Format = typer.Option(Format.text, "--format", "-f", help="text, markdown, json or html (self-contained page)."),
                        output: Optional[Path] = OUTPUT, threshold: Optional[float] = THRESHOLD,
                        quiet: bool = QUIET, nli_model: Optional[str] = NLI_MODEL,
-                       allow_download: bool = ALLOW_DOWNLOAD) -> None:
+                       allow_download: bool = ALLOW_DOWNLOAD, store: Optional[Path] = STORE,
+                       story: Optional[int] = STORY, outlet: Optional[str] = OUTLET, since: Optional[str] = SINCE,
+                       date_from: Optional[str] = DATE_FROM, date_to: Optional[str] = DATE_TO) -> None:
     """Cross-source contradiction list, strongest first, with evidence on both sides."""
-    run_and_render(paths, reference, "contradictions", fmt, output, threshold, quiet, nli_model, allow_download)
+    run_or_read(paths, reference, "contradictions", fmt, output, threshold, quiet, nli_model, allow_download,
+                store, story, outlet, since, date_from, date_to)

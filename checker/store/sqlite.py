@@ -1,0 +1,394 @@
+"""The store in one SQLite file (``:memory:`` for a store that lives as long as the object).
+
+Every article goes in with one :meth:`SQLiteStore.commit_article` call: its document row, sentences,
+claims, claim vectors, story, its judgements against what was stored before it, and the updated
+neighbour lists of the stored claims it was paired with, in one transaction. A process killed
+(``kill -9``) mid-``add`` leaves every committed article whole and nothing of the others; the next
+``add`` of the same files skips what is stored and finishes the rest.
+
+The approximate-nearest-neighbour index of article vectors (:mod:`checker.store.ann`) is a cache
+kept beside the file (``<file>.articles.ann``): rebuilt or brought up to date from the
+``documents`` table when it is missing, stale or unreadable.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from ..records import Claim, Document, Judgement, Sentence, Signal
+from .schema import SCHEMA_VERSION, SchemaError, StoreError, migrate
+
+__all__ = ["SQLiteStore", "ArticleRecord", "SchemaError", "SCHEMA_VERSION"]
+
+
+def _blob(v: np.ndarray | None) -> bytes | None:
+    return None if v is None else np.ascontiguousarray(v, dtype=np.float32).tobytes()
+
+
+def _vec(b: bytes | None) -> np.ndarray | None:
+    return None if b is None else np.frombuffer(b, dtype=np.float32)
+
+
+@dataclass
+class ArticleRecord:
+    """Everything one article adds to the store (one transaction)."""
+
+    doc: Document
+    key: str
+    source: str  # resolved path of its file
+    text_key: str
+    sentences: list[Sentence]
+    claims: list[Claim]
+    vectors: np.ndarray  # one unit vector per claim
+    clusters: list[int]  # claim cluster id per claim
+    nn: list[np.ndarray]  # per claim: cosines of its best candidates so far (float32)
+    vector: np.ndarray | None  # article vector (None: no claims)
+    story: int  # its story id (a new story is created with the article's title)
+    dup_of: int | None
+    judgements: list[Judgement]  # a/b are claim ids (Claim.id) of stored claims or of ``claims``
+    nn_updates: dict[int, np.ndarray] = field(default_factory=dict)  # stored claim row id -> new nn list
+    source_sha256: str | None = None  # set: the file is complete with this article (sources row written)
+
+
+class SQLiteStore:
+    """A checker store in one SQLite file. ``SQLiteStore(":memory:")`` keeps it in memory."""
+
+    def __init__(self, path: str | Path = ":memory:"):
+        self.path = str(path)
+        self.memory = self.path == ":memory:"
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        if not self.memory:
+            self.db.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+            self.db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, never corrupt
+        self.db.execute("PRAGMA busy_timeout = 30000")
+        try:
+            self.schema = migrate(self.db)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise SchemaError(f"not a checker store: {exc}") from exc
+        self._index = None
+
+    # ---------------------------------------------------------------- housekeeping
+    @contextmanager
+    def writing(self):
+        """Hold the store's write lock (one ``add`` at a time per file): ids of new stories and
+        clusters are allocated before their rows are written."""
+        if self.memory:
+            yield
+            return
+        import fcntl
+
+        with open(self.path + ".lock", "a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise SchemaError("another `checker add` is writing to this store") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._index is not None and not self.memory:
+            self._index.save()
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (key, value))
+
+    def integrity(self) -> str:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("documents", "stories", "sentences", "claims", "judgements")}
+
+    # ---------------------------------------------------------------- the article index
+    def article_index(self):
+        """The ANN index of the representative articles' vectors, in step with the table."""
+        if self._index is None:
+            from .ann import VectorIndex
+
+            self._index = VectorIndex(None if self.memory else self.path + ".articles.ann")
+        ids, vecs = self.representative_vectors(self._index.missing_from(self.representative_ids()))
+        self._index.sync(self.representative_ids(), ids, vecs)
+        return self._index
+
+    def representative_ids(self) -> np.ndarray:
+        rows = self.db.execute("SELECT id FROM documents WHERE dup_of IS NULL AND vector IS NOT NULL").fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def representative_vectors(self, ids) -> tuple[np.ndarray, np.ndarray]:
+        ids = [int(i) for i in ids]
+        out = []
+        for k in range(0, len(ids), 500):
+            part = ids[k:k + 500]
+            q = ",".join("?" * len(part))
+            out += self.db.execute(f"SELECT id, vector FROM documents WHERE id IN ({q}) ORDER BY id", part).fetchall()
+        if not out:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 1), dtype=np.float32)
+        return np.array([r[0] for r in out], dtype=np.int64), np.stack([_vec(r[1]) for r in out])
+
+    def save_index(self) -> None:
+        if self._index is not None and not self.memory:
+            self._index.save()
+
+    # ---------------------------------------------------------------- what is stored
+    def source_hash(self, path: str) -> str | None:
+        row = self.db.execute("SELECT sha256 FROM sources WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def set_source(self, path: str, sha256: str) -> None:
+        self.db.execute("INSERT INTO sources (path, sha256) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256",
+                        (path, sha256))
+
+    def documents_of_source(self, source: str) -> list[tuple[int, str, str]]:
+        """(id, key, name) of the documents read from this file."""
+        return self.db.execute("SELECT id, key, name FROM documents WHERE source = ? ORDER BY id", (source,)).fetchall()
+
+    def document_by_key(self, key: str) -> tuple[int, str] | None:
+        return self.db.execute("SELECT id, name FROM documents WHERE key = ?", (key,)).fetchone()
+
+    def has_name(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM documents WHERE name = ?", (name,)).fetchone() is not None
+
+    def dates(self, names) -> dict[str, str | None]:
+        names = sorted(set(names))
+        out = {}
+        for k in range(0, len(names), 500):
+            part = names[k:k + 500]
+            q = ",".join("?" * len(part))
+            out.update(self.db.execute(f"SELECT name, date FROM documents WHERE name IN ({q})", part).fetchall())
+        return out
+
+    def representative_of(self, text_key: str) -> tuple[int, int] | None:
+        """(id, story) of the stored article whose text is ``text_key`` (the first one stored)."""
+        return self.db.execute("SELECT id, story FROM documents WHERE text_key = ? AND dup_of IS NULL ORDER BY id LIMIT 1",
+                               (text_key,)).fetchone()
+
+    def stories_of(self, doc_ids) -> dict[int, int]:
+        ids = [int(i) for i in doc_ids]
+        if not ids:
+            return {}
+        q = ",".join("?" * len(ids))
+        return dict(self.db.execute(f"SELECT id, story FROM documents WHERE id IN ({q})", ids).fetchall())
+
+    def story_members(self, story: int) -> list[tuple[int, np.ndarray]]:
+        """(id, article vector) of a story's representative articles, in the order they were stored."""
+        rows = self.db.execute("SELECT id, vector FROM documents WHERE story = ? AND dup_of IS NULL AND vector IS NOT NULL "
+                               "ORDER BY id", (story,)).fetchall()
+        return [(r[0], _vec(r[1])) for r in rows]
+
+    def story_claims(self, story: int) -> dict:
+        """Every claim of a story, as arrays: "rows" (claim row ids), "docs", "groups" (the
+        article, or the article it duplicates), "clusters", "vectors", and "nn" (a list)."""
+        rows = self.db.execute(
+            "SELECT c.id, c.doc, coalesce(d.dup_of, d.id), c.cluster, v.vector, v.nn FROM claims c "
+            "JOIN documents d ON d.id = c.doc JOIN claim_vectors v ON v.claim = c.id WHERE d.story = ? ORDER BY c.id",
+            (story,)).fetchall()
+        out = {k: np.array([r[x] for r in rows], dtype=np.int64) for x, k in enumerate(("rows", "docs", "groups", "clusters"))}
+        out["vectors"] = np.stack([_vec(r[4]) for r in rows]) if rows else np.zeros((0, 1), dtype=np.float32)
+        out["nn"] = [_vec(r[5]) for r in rows]
+        return out
+
+    def next_story_id(self) -> int:
+        return self.db.execute("SELECT coalesce(max(id) + 1, 0) FROM stories").fetchone()[0]
+
+    def next_cluster_id(self) -> int:
+        return self.db.execute("SELECT coalesce(max(cluster) + 1, 0) FROM claims").fetchone()[0]
+
+    def claim_clusters(self, where: str = "1", args: tuple = ()) -> dict[str, int]:
+        """Claim id -> cluster id."""
+        return dict(self.db.execute(f"SELECT cid, cluster FROM claims c WHERE {where}", args).fetchall())
+
+    def documents(self, ids) -> list[Document]:
+        ids = [int(i) for i in ids]
+        out: dict[int, Document] = {}
+        for k in range(0, len(ids), 500):
+            part = ids[k:k + 500]
+            q = ",".join("?" * len(part))
+            for r in self.db.execute(f"SELECT id, name, path, role, fmt, title, line, outlet, date, date_source, text, removed "
+                                     f"FROM documents WHERE id IN ({q})", part):
+                out[r[0]] = Document(name=r[1], path=r[2], role=r[3], fmt=r[4], raw="", text=r[10], offsets=(),
+                                     title=r[5], line=r[6], removed=tuple(tuple(x) for x in json.loads(r[11])),
+                                     outlet=r[7], date=r[8], date_source=r[9])
+        return [out[i] for i in ids if i in out]
+
+    def claims(self, where: str, args: tuple = ()) -> tuple[list[int], list[Claim], np.ndarray]:
+        """(row ids, claims, vectors) of the claims matching an SQL condition on ``c`` (claims),
+        ``d`` (documents) and ``s`` (sentences), in document then claim order."""
+        rows = self.db.execute(
+            "SELECT c.id, c.cid, d.name, c.role, c.text, c.speaker, c.kind, s.seq, s.text, s.start, s.end, v.vector "
+            "FROM claims c JOIN documents d ON d.id = c.doc JOIN sentences s ON s.id = c.sentence "
+            f"JOIN claim_vectors v ON v.claim = c.id WHERE {where} ORDER BY c.doc, c.id", args).fetchall()
+        claims = []
+        for r in rows:
+            sent = Sentence(id=f"{r[2]}:{r[7]}", doc=r[2], text=r[8], start=r[9], end=r[10])
+            claims.append(Claim(id=r[1], doc=r[2], role=r[3], text=r[4], sentence=sent, speaker=r[5], kind=r[6]))
+        vecs = np.stack([_vec(r[11]) for r in rows]) if rows else np.zeros((0, 1), dtype=np.float32)
+        return [r[0] for r in rows], claims, vecs
+
+    def claims_of_docs(self, doc_ids) -> tuple[list[int], list[Claim], np.ndarray]:
+        ids = sorted({int(i) for i in doc_ids})
+        if not ids:
+            return [], [], np.zeros((0, 1), dtype=np.float32)
+        q = ",".join("?" * len(ids))
+        return self.claims(f"c.doc IN ({q})", tuple(ids))
+
+    def claims_by_row(self, ids) -> tuple[list[int], list[Claim], np.ndarray]:
+        ids = sorted({int(i) for i in ids})
+        if not ids:
+            return [], [], np.zeros((0, 1), dtype=np.float32)
+        q = ",".join("?" * len(ids))
+        return self.claims(f"c.id IN ({q})", tuple(ids))
+
+    # ---------------------------------------------------------------- writing
+    def delete_documents(self, ids) -> int:
+        """Delete documents with their sentences, claims, vectors and judgements (one transaction);
+        stories left without an article go too. Returns how many were deleted."""
+        ids = [int(i) for i in ids]
+        if not ids:
+            return 0
+        q = ",".join("?" * len(ids))
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(f"DELETE FROM documents WHERE id IN ({q})", ids)
+            self.db.execute("DELETE FROM stories WHERE id NOT IN (SELECT story FROM documents WHERE story IS NOT NULL)")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return len(ids)
+
+    def commit_article(self, rec: ArticleRecord) -> int:
+        """Store one article and everything computed for it in one transaction; returns its id."""
+        db = self.db
+        d = rec.doc
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            story = rec.story
+            db.execute("INSERT OR IGNORE INTO stories (id, title) VALUES (?, ?)", (story, d.title))
+            if d.title:
+                db.execute("UPDATE stories SET title = ? WHERE id = ? AND title IS NULL", (d.title, story))
+            doc_id = db.execute(
+                "INSERT INTO documents (key, name, source, path, role, fmt, title, line, outlet, date, date_source, text, "
+                "removed, text_key, dup_of, story, vector, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (rec.key, d.name, rec.source, d.path, d.role, d.fmt, d.title, d.line, d.outlet, d.date, d.date_source,
+                 d.text, json.dumps([list(x) for x in d.removed]), rec.text_key, rec.dup_of, story, _blob(rec.vector),
+                 datetime.now(timezone.utc).isoformat(timespec="microseconds"))).lastrowid
+            sent_row = {}
+            for k, s in enumerate(rec.sentences):
+                sent_row[s.id] = db.execute("INSERT INTO sentences (doc, seq, text, start, end) VALUES (?,?,?,?,?)",
+                                            (doc_id, int(s.id.rsplit(":", 1)[1]), s.text, s.start, s.end)).lastrowid
+            claim_row = {}
+            for c, v, nn, cl in zip(rec.claims, rec.vectors, rec.nn, rec.clusters):
+                cr = db.execute("INSERT INTO claims (doc, sentence, cid, role, text, speaker, kind, cluster) "
+                                "VALUES (?,?,?,?,?,?,?,?)", (doc_id, sent_row[c.sentence.id], c.id, c.role, c.text,
+                                                             c.speaker, c.kind, int(cl))).lastrowid
+                db.execute("INSERT INTO claim_vectors (claim, vector, nn) VALUES (?,?,?)", (cr, _blob(v), _blob(nn)))
+                claim_row[c.id] = cr
+            for row, nn in rec.nn_updates.items():
+                db.execute("UPDATE claim_vectors SET nn = ? WHERE claim = ?", (_blob(nn), int(row)))
+            if rec.judgements:
+                cids = {j.a for j in rec.judgements} | {j.b for j in rec.judgements}
+                missing = [c for c in cids if c not in claim_row]
+                for k in range(0, len(missing), 500):
+                    part = missing[k:k + 500]
+                    q = ",".join("?" * len(part))
+                    claim_row.update({cid: cr for cr, cid in db.execute(f"SELECT id, cid FROM claims WHERE cid IN ({q})", part)})
+                db.executemany(
+                    "INSERT INTO judgements (a, b, story, label, similarity, p_entail_ab, p_neutral_ab, p_contra_ab, "
+                    "p_entail_ba, p_neutral_ba, p_contra_ba, contradiction, corroboration, kind, event, signals) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(a, b) DO NOTHING",
+                    [(claim_row[j.a], claim_row[j.b], story, j.label, j.similarity, j.p_entail_ab, j.p_neutral_ab,
+                      j.p_contra_ab, j.p_entail_ba, j.p_neutral_ba, j.p_contra_ba, j.contradiction, j.corroboration,
+                      j.kind, j.event, json.dumps([[s.name, s.detail] for s in j.signals])) for j in rec.judgements])
+            if rec.source_sha256 is not None:
+                self.set_source(rec.source, rec.source_sha256)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        if self._index is not None and rec.dup_of is None and rec.vector is not None:
+            self._index.add([doc_id], rec.vector[None, :])
+        return doc_id
+
+    # ---------------------------------------------------------------- reading
+    def select_documents(self, story: int | None = None, outlet: str | None = None, since: str | None = None,
+                         date_from: str | None = None, date_to: str | None = None) -> list[int]:
+        """Ids of the documents that pass every given filter (None: no filter)."""
+        cond, args = [], []
+        if story is not None:
+            cond.append("story = ?")
+            args.append(story)
+        if outlet is not None:
+            cond.append("lower(outlet) = lower(?)")
+            args.append(outlet)
+        if since is not None:
+            cond.append("added >= ?")
+            args.append(since)
+        if date_from is not None:
+            cond.append("date >= ?")
+            args.append(date_from)
+        if date_to is not None:
+            cond.append("date IS NOT NULL AND substr(date, 1, 10) <= ?")
+            args.append(date_to)
+        where = " AND ".join(cond) or "1"
+        return [r[0] for r in self.db.execute(f"SELECT id FROM documents WHERE {where} ORDER BY id", args)]
+
+    def judgements_touching(self, doc_ids) -> list[tuple[Judgement, int, int]]:
+        """(judgement, document of a, document of b) for every judgement with a side in ``doc_ids``."""
+        ids = sorted({int(i) for i in doc_ids})
+        out = []
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _sel (id INTEGER PRIMARY KEY)")
+        self.db.execute("DELETE FROM _sel")
+        self.db.executemany("INSERT INTO _sel (id) VALUES (?)", [(i,) for i in ids])
+        rows = self.db.execute(
+            "SELECT ca.cid, cb.cid, j.similarity, j.p_entail_ab, j.p_neutral_ab, j.p_contra_ab, j.p_entail_ba, "
+            "j.p_neutral_ba, j.p_contra_ba, j.signals, j.contradiction, j.corroboration, j.kind, j.event, j.story, "
+            "ca.doc, cb.doc FROM judgements j JOIN claims ca ON ca.id = j.a JOIN claims cb ON cb.id = j.b "
+            "WHERE ca.doc IN (SELECT id FROM _sel) OR cb.doc IN (SELECT id FROM _sel) ORDER BY j.id").fetchall()
+        for r in rows:
+            sig = tuple(Signal(n, d) for n, d in json.loads(r[9]))
+            out.append((Judgement(a=r[0], b=r[1], similarity=r[2], p_entail_ab=r[3], p_neutral_ab=r[4], p_contra_ab=r[5],
+                                  p_entail_ba=r[6], p_neutral_ba=r[7], p_contra_ba=r[8], signals=sig, contradiction=r[10],
+                                  corroboration=r[11], kind=r[12], event=r[13], story=r[14]), r[15], r[16]))
+        return out
+
+    def story_rows(self, ids) -> dict[int, str | None]:
+        ids = sorted({int(i) for i in ids if i is not None})
+        if not ids:
+            return {}
+        q = ",".join("?" * len(ids))
+        return dict(self.db.execute(f"SELECT id, title FROM stories WHERE id IN ({q})", ids).fetchall())
+
+    def document_rows(self, ids) -> list[tuple[int, str, int | None, int | None, str]]:
+        """(id, name, story, dup_of, source) per document, ordered by source path, line and name."""
+        ids = sorted({int(i) for i in ids})
+        out = []
+        for k in range(0, len(ids), 500):
+            part = ids[k:k + 500]
+            q = ",".join("?" * len(part))
+            out += self.db.execute(f"SELECT id, name, story, dup_of, source, coalesce(line, 0) FROM documents "
+                                   f"WHERE id IN ({q})", part).fetchall()
+        out.sort(key=lambda r: (r[4], r[5], r[1]))
+        return [r[:5] for r in out]

@@ -1,0 +1,326 @@
+"""Issue 12: the store (checker/store) and `checker add`.
+
+The same file twice is a no-op; a changed file replaces its old version; the read filters; the
+schema migrations; one add into an empty store gives the one-shot report byte for byte; several
+adds against one add; `kill -9` during `add`, then a rerun: an intact store with every article
+exactly once. Real models, small articles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import checker
+from checker import report
+from checker.cli import app
+from checker.pipeline import add
+from checker.store import SQLiteStore, StoreError, load_result
+from checker.store.incremental import constrained_average_linkage
+from checker.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate, version_of
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TRADE = {
+    "trade/beijing.txt": "Trade talks in Beijing\n\n"
+    "The minister met the envoy in Beijing on Monday to discuss trade and grain prices, officials said.\n"
+    "Ten officials attended the talks, the ministry said in a statement released in the evening.\n"
+    "The two sides agreed to meet again in March to sign a new agreement on grain exports.\n",
+    "trade/shanghai.txt": "Trade talks in Shanghai\n\n"
+    "The minister met the envoy in Shanghai on Monday to discuss trade and grain prices, officials said.\n"
+    "Twelve officials attended the talks, the ministry said in a statement released in the evening.\n"
+    "The two sides agreed to meet again in March to sign a new agreement on grain exports.\n",
+    "trade/wire.md": "# Trade talks end\n\nThe **minister** met the envoy in Beijing on Tuesday "
+    "to discuss trade and grain prices, officials said.\n\n"
+    "The two sides agreed to meet again in April to sign a new agreement on grain exports.\n",
+}
+
+
+def _flood(outlet: str, date: str, dead: str, river: str) -> str:
+    return json.dumps({"id": outlet.lower(), "outlet": outlet, "date": date, "title": "Floods hit Kessel",
+                       "text": f"The {river} river burst its banks in the town of Kessel on Sunday, killing {dead} people. "
+                               f"Rescue teams evacuated hundreds of residents from the flooded streets of Kessel. "
+                               f"The mayor of Kessel declared a state of emergency on Sunday night."}) + "\n"
+
+
+FLOOD = {
+    "flood/herald.jsonl": _flood("Herald", "2024-03-04", "four", "Alder"),
+    "flood/gazette.jsonl": _flood("Gazette", "2024-03-05", "six", "Alder"),
+    "flood/courier.jsonl": _flood("Courier", "2024-03-09", "four", "Birch"),
+}
+ARTICLES = {**TRADE, **FLOOD}
+
+
+def write(root: Path, files: dict) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def cfg(**kw):
+    return checker.Config.default(progress=False, **kw)
+
+
+def rendered(result, kinds=(("report", "json"), ("contradictions", "markdown"))) -> dict:
+    return {(k, f): report.render(result, k, f) for k, f in kinds}
+
+
+def same_up_to_story_ids(result) -> dict:
+    """The JSON report with each story id replaced by the story's first article (story ids
+    number stories in the order they were first stored)."""
+    first = {s.id: s.docs[0] for s in result.stories}
+    data = report.report_dict(result)
+    for f in data["contradictions"] + data["corroborations"] + data["opposing_views"]:
+        f["story"] = first.get(f["story"])
+    for a in data["articles"]:
+        a["story"] = first.get(a["story"])
+    for s in data["stories"]:
+        s["id"] = first[s["id"]]
+    return data
+
+
+def findings(result) -> set:
+    """Contradictions as (sentence, sentence) pairs, side order ignored."""
+    return {frozenset((f["a"]["sentence"], f["b"]["sentence"])) for f in report.report_dict(result)["contradictions"]}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return write(tmp_path_factory.mktemp("store") / "in", ARTICLES)
+
+
+@pytest.fixture(scope="module")
+def one_add(corpus, nlp, embedder, nli, tmp_path_factory):
+    """Everything added at once into a file store."""
+    path = tmp_path_factory.mktemp("db") / "news.db"
+    st = SQLiteStore(path)
+    counts = add([corpus], st, cfg())
+    return st, counts, load_result(st, cfg())
+
+
+# ------------------------------------------------------------------ schema (no models)
+
+def test_new_store_is_migrated_from_v0(tmp_path):
+    db = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
+    assert version_of(db) == 0
+    assert migrate(db) == (0, SCHEMA_VERSION)
+    assert version_of(db) == SCHEMA_VERSION
+    assert {"documents", "claims", "claim_vectors", "judgements", "stories", "sources"} <= {
+        r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_migration_upgrades_and_keeps_data(tmp_path):
+    """A fake v0 -> v1 (a file laid out by an older checker) and a fake v1 -> v2 upgrade."""
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+
+    def fake_v1(c):  # "version 1" of an imaginary older layout
+        c.execute("CREATE TABLE documents (id INTEGER PRIMARY KEY, name TEXT)")
+
+    def fake_v2(c):
+        c.execute("ALTER TABLE documents ADD COLUMN outlet TEXT")
+        c.execute("UPDATE documents SET outlet = 'unknown'")
+
+    assert migrate(db, target=1, migrations={1: fake_v1}) == (0, 1)
+    db.execute("INSERT INTO documents (name) VALUES ('a.txt')")
+    assert migrate(db, target=2, migrations={1: fake_v1, 2: fake_v2}) == (1, 2)
+    assert db.execute("SELECT name, outlet FROM documents").fetchall() == [("a.txt", "unknown")]
+    assert version_of(db) == 2
+
+    def broken_v3(c):
+        c.execute("ALTER TABLE documents ADD COLUMN title TEXT")
+        raise RuntimeError("half way")
+
+    with pytest.raises(RuntimeError):
+        migrate(db, target=3, migrations={1: fake_v1, 2: fake_v2, 3: broken_v3})
+    assert version_of(db) == 2  # rolled back: no version bump, no half-added column
+    assert "title" not in {r[1] for r in db.execute("PRAGMA table_info(documents)")}
+
+
+def test_store_refuses_newer_or_foreign_files(tmp_path):
+    st = SQLiteStore(tmp_path / "a.db")
+    st.db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    st.close()
+    with pytest.raises(StoreError, match="newer"):
+        SQLiteStore(tmp_path / "a.db")
+    other = sqlite3.connect(tmp_path / "b.db")
+    other.execute("CREATE TABLE t (x)")
+    other.commit()
+    with pytest.raises(StoreError, match="not a checker store"):
+        SQLiteStore(tmp_path / "b.db")
+    assert MIGRATIONS.keys() == set(range(1, SCHEMA_VERSION + 1))
+
+
+def test_constrained_average_linkage():
+    # new items 0, 1, 2; stored members 3, 4 (story 7) and 5 (story 9)
+    d = np.full((6, 6), 0.9)
+    np.fill_diagonal(d, 0)
+    d[0, 1] = d[1, 0] = 0.2  # 0 and 1 belong together
+    d[0, 3] = d[3, 0] = d[0, 4] = d[4, 0] = 0.5  # ... with story 7 (average over its members)
+    d[1, 3] = d[3, 1] = d[1, 4] = d[4, 1] = 0.6
+    d[2, 5] = d[5, 2] = 0.3
+    d[2, 3] = d[3, 2] = 0.1  # near one member of story 7, far from the other: average 0.5
+    assert constrained_average_linkage(d, 3, [7, 7, 9], 0.75) == [7, 7, 9]
+    # a new item between two stored stories joins one; the stories never merge
+    assert constrained_average_linkage(d, 3, [7, 7, 9], 0.95) in ([7, 7, 7], [7, 7, 9])
+    # far from everything: a new group
+    far = np.full((3, 3), 0.99)
+    np.fill_diagonal(far, 0)
+    labels = constrained_average_linkage(far, 2, [5], 0.75)
+    assert labels[0] < 0 and labels[1] < 0 and labels[0] != labels[1]
+
+
+# ------------------------------------------------------------------ with the models
+
+def test_one_add_gives_the_one_shot_report(corpus, one_add):
+    """One pipeline: the one-shot run and one `add` into an empty store share every stage
+    function, and here (no reference, fewer articles than a window) their reports are byte-identical."""
+    st, counts, stored = one_add
+    assert counts["added"] == 6 and counts["new_stories"] == 2
+    one_shot = checker.run([corpus], config=cfg())
+    assert rendered(stored) == rendered(one_shot)
+    assert findings(stored), "the corpus should give contradictions"
+    assert st.integrity() == "ok"
+
+
+def test_same_file_twice_is_a_no_op(corpus, one_add):
+    st, _, _ = one_add
+    before = st.counts()
+    counts = add([corpus], st, cfg())
+    assert counts["added"] == 0 and counts["unchanged_files"] == 6
+    counts = add([corpus / "trade" / "wire.md", corpus / "trade"], st, cfg())  # a file given twice, in a folder
+    assert counts["added"] == 0 and counts["unchanged_files"] == 3
+    assert st.counts() == before
+
+
+def test_changed_file_replaces_its_old_version(tmp_path, nlp, embedder, nli):
+    d = write(tmp_path / "in", TRADE)
+    st = SQLiteStore(":memory:")
+    add([d], st, cfg())
+    old_ids = {r[0] for r in st.db.execute("SELECT c.id FROM claims c JOIN documents d ON d.id = c.doc "
+                                            "WHERE d.name = 'shanghai.txt'")}
+    assert old_ids and st.db.execute("SELECT count(*) FROM judgements WHERE a IN (%s) OR b IN (%s)" % (
+        ",".join(map(str, old_ids)), ",".join(map(str, old_ids)))).fetchone()[0] > 0
+    (d / "trade" / "shanghai.txt").write_text(TRADE["trade/shanghai.txt"].replace("Twelve", "Eleven"), encoding="utf-8")
+    counts = add([d], st, cfg())
+    assert (counts["replaced"], counts["added"], counts["unchanged_files"]) == (1, 1, 2)
+    names = [r[0] for r in st.db.execute("SELECT name FROM documents ORDER BY name")]
+    assert names == ["beijing.txt", "shanghai.txt", "wire.md"]  # once, under its old name
+    q = ",".join(map(str, old_ids))
+    assert st.db.execute(f"SELECT count(*) FROM claims WHERE id IN ({q})").fetchone()[0] == 0
+    assert st.db.execute(f"SELECT count(*) FROM judgements WHERE a IN ({q}) OR b IN ({q})").fetchone()[0] == 0
+    texts = " ".join(c.text for c in load_result(st, cfg()).claims)
+    assert "Eleven officials" in texts and "Twelve" not in texts
+    # the same content under another path is already stored
+    (d / "copy.txt").write_text(TRADE["trade/beijing.txt"], encoding="utf-8")
+    counts = add([d], st, cfg())
+    assert (counts["added"], counts["already_stored"]) == (0, 1)
+    assert st.integrity() == "ok"
+
+
+def test_read_filters(one_add, tmp_path):
+    st, _, full = one_add
+    stories = {s.title: s.id for s in full.stories}
+    flood = load_result(st, cfg(), story=stories["Floods hit Kessel"])
+    assert {d.name for d in flood.documents} == {"herald.jsonl#herald", "gazette.jsonl#gazette", "courier.jsonl#courier"}
+    assert {d.outlet for d in flood.documents} == {"Herald", "Gazette", "Courier"}
+    herald = load_result(st, cfg(), outlet="herald")
+    assert {d.outlet for d in herald.documents} >= {"Herald"}
+    # the other side of each finding comes along; every judgement touches a Herald claim
+    heralds = {c.id for c in herald.claims if herald.document(c.doc).outlet == "Herald"}
+    assert herald.judgements and all(j.a in heralds or j.b in heralds for j in herald.judgements)
+    dated = load_result(st, cfg(), date_from="2024-03-05", date_to="2024-03-05")
+    assert {d.outlet for d in dated.documents if d.outlet} >= {"Gazette"}
+    assert dated.judgements and all("gazette" in j.a + j.b for j in dated.judgements)
+    assert load_result(st, cfg(), since="2999-01-01T00:00:00+00:00").documents == []
+    # the CLI: filters, and the store file read back
+    out = tmp_path / "c.json"
+    r = CliRunner().invoke(app, ["contradictions", "--store", st.path, "--outlet", "Gazette", "--format", "json",
+                                 "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    data = json.loads(out.read_text())
+    assert data["contradictions"] and all("Gazette" in (f["a"]["outlet"], f["b"]["outlet"]) for f in data["contradictions"])
+    r = CliRunner().invoke(app, ["report", "--store", st.path, "--since", "yesterday"])
+    assert r.exit_code == 2 and "--since" in r.output
+    r = CliRunner().invoke(app, ["report", str(tmp_path), "--store", st.path])
+    assert r.exit_code == 2 and "not both" in r.output
+    r = CliRunner().invoke(app, ["report", str(tmp_path), "--outlet", "x"])
+    assert r.exit_code == 2 and "--store" in r.output
+
+
+def test_several_adds_against_one_add(corpus, one_add, tmp_path):
+    """Story by story: the same report as one add. Article by article (each joins a stored
+    story): the same stories and the same contradictions; the judged pairs may differ (README)."""
+    _, _, once = one_add
+    st = SQLiteStore(tmp_path / "by_story.db")
+    add([corpus / "trade"], st, cfg())
+    add([corpus / "flood"], st, cfg())
+    assert same_up_to_story_ids(load_result(st, cfg())) == same_up_to_story_ids(once)
+    st = SQLiteStore(tmp_path / "by_article.db")
+    for name in sorted(ARTICLES):
+        add([corpus / name], st, cfg())
+    each = load_result(st, cfg())
+    assert sorted(s.docs for s in each.stories) == sorted(s.docs for s in once.stories)
+    assert findings(each) == findings(once)
+
+
+def test_kill_9_during_add_then_rerun(tmp_path, nlp, embedder, nli):
+    src = write(tmp_path / "in", ARTICLES)
+    db = tmp_path / "news.db"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "checker", "add", str(src), "--store", str(db), "--window", "1", "-q"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stored, deadline = 0, time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if db.exists():
+            try:
+                con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+                stored = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+                con.close()
+            except sqlite3.OperationalError:
+                stored = 0
+            if stored >= 1:
+                break
+        time.sleep(0.02)
+    assert proc.poll() is None, f"add ended before it could be killed: {proc.stderr.read().decode()[-2000:]}"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    st = SQLiteStore(db)
+    assert st.integrity() == "ok"
+    killed_at = st.counts()["documents"]
+    assert 1 <= killed_at < len(ARTICLES)
+    counts = add([src], st, cfg())
+    assert counts["added"] == len(ARTICLES) - killed_at
+    assert st.integrity() == "ok"
+    names = [r[0] for r in st.db.execute("SELECT name FROM documents")]
+    assert len(names) == len(set(names)) == len(ARTICLES)
+    assert st.db.execute("SELECT count(*) FROM documents d WHERE NOT EXISTS "
+                         "(SELECT 1 FROM claims c WHERE c.doc = d.id)").fetchone()[0] == 0
+    assert st.db.execute("SELECT count(*) FROM sources").fetchone()[0] == len(ARTICLES)
+    assert len(st.article_index()) == st.db.execute("SELECT count(*) FROM documents WHERE dup_of IS NULL").fetchone()[0]
+    assert add([src], st, cfg())["added"] == 0
+
+
+def test_ann_index_is_rebuilt_when_stale(one_add):
+    st, _, _ = one_add
+    ids = set(st.representative_ids().tolist())
+    st.save_index()
+    st.close()
+    path = Path(st.path + ".articles.ann")
+    path.write_bytes(b"not an index")
+    st2 = SQLiteStore(st.path)
+    assert set(st2.article_index().keys().tolist()) == ids
+    st2.delete_documents([min(ids)])
+    assert set(st2.article_index().keys().tolist()) == ids - {min(ids)}
+    st2.close()
