@@ -101,7 +101,7 @@ class Config:
     # real-news layer (calibration.json "realnews", from checker calibrate --realnews): signal
     # precisions measured on the real-news dev stories, by NLI stratum
     realnews: dict = field(default_factory=dict)
-    threads: int | None = None
+    threads: int | None = None  # torch threads (None: $CHECKER_THREADS, else config.default_threads())
     progress: bool = True
     # checker add: new articles grouped into stories together (and held in memory) at a time
     add_window: int = 256
@@ -149,6 +149,26 @@ class Config:
         if stories:
             cfg = replace(cfg, story_tfidf_weight=stories["tfidf_weight"], story_max_distance=stories["max_distance"])
         return cfg
+
+
+def default_threads() -> int:
+    """Torch threads when neither ``Config.threads`` nor ``$CHECKER_THREADS`` says: half the
+    cores, at least 1, at most 4. On a 2-core machine shared with other jobs two threads
+    oversubscribe and collapse (measured: embedding 1.2-2x faster with 1 thread than with 2
+    under load; README "Benchmarks", pipeline speed); models this small gain little beyond 4."""
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
+
+
+def apply_threads(config: "Config") -> int:
+    """Set torch's intra-op threads (embedding, NLI) from ``config.threads``, else
+    ``$CHECKER_THREADS``, else :func:`default_threads`. spaCy needs nothing: its CPU ops run
+    on one thread. Returns the number set."""
+    import torch
+
+    n = config.threads or int(os.environ.get("CHECKER_THREADS") or 0) or default_threads()
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
 
 
 def quiet_transformers() -> None:

@@ -12,7 +12,7 @@ from . import ingest
 from .claims.faithful import keep_faithful
 from .cluster import candidate_pairs, cluster_claims
 from .compare import judge, reference_pairs
-from .config import Config
+from .config import Config, apply_threads
 from .embed import embed, load_embedder
 from .nli import load_nli
 from .nli_models import calibration_problems
@@ -78,6 +78,7 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
                       thresholds=dict(config.thresholds), problems=problems, timings=timings)
     with timed("load_models"):
         say("loading spaCy, embedding and NLI models")
+        apply_threads(config)
         nlp = claims_stage.load_nlp()
         embedder = load_embedder()
         nli = load_nli(config.nli_model, max_length=config.nli_max_length, allow_download=config.allow_download)
@@ -303,6 +304,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say) -> No
 
 
 def _load_models(config, store, problems):
+    apply_threads(config)
     nlp, embedder = claims_stage.load_nlp(), load_embedder()
     nli = load_nli(config.nli_model, max_length=config.nli_max_length, allow_download=config.allow_download)
     problems += calibration_problems(config, nli.ref, ("claims",))

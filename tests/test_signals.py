@@ -31,3 +31,20 @@ def test_entity_swap_needs_same_slot(nlp):
 def test_transliterations_and_demonyms_match(nlp):
     assert "entity_mismatch" not in fired(nlp, "Sergei Lavrov met Wang Yi in Beijing.", "Sergey Lavrov met Wang Yi in Beijing.")
     assert "entity_mismatch" not in fired(nlp, "The Russian minister arrived in Beijing.", "The minister of Russia arrived in Beijing.")
+
+
+def test_claim_facts_same_as_parsing_each_claim(nlp):
+    """compare.claim_facts (distinct texts parsed once, sorted by length, cached) gives exactly
+    the facts of parsing each claim on its own, in order, for repeated texts and dates too."""
+    from checker.compare import _facts_cache, claim_facts
+    from checker.signals import facts
+
+    texts = ["Lavrov arrived in Beijing on Monday.", "The strike killed 12 people.",
+             "China does not send weapons to Russia, the ministry said on March 29.",
+             "Lavrov arrived in Beijing on Monday.", "Scroll down for video."]
+    items = [(t, d) for t in texts for d in (None, "2023-03-31")]
+    want = [facts(nlp(t), d) for t, d in items]
+    _facts_cache.pop(nlp, None)
+    assert claim_facts(nlp, items) == want
+    assert claim_facts(nlp, items[::-1]) == want[::-1]  # from the cache
+    assert len(_facts_cache[nlp]) == len(set(items))
