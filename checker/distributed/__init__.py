@@ -7,7 +7,7 @@ embedder (``encode``, as sentence-transformers) and an NLI model (``predict`` an
 Its embedder and NLI model may compute elsewhere; they call the same stage functions there.
 Story grouping, candidate search (both need the store) and commits stay in the calling process.
 
-The one runner here is :class:`~checker.distributed.ray_runner.RayRunner` (Ray Data
+The one runner here is :class:`~checker.distributed.raydata.RayRunner` (Ray Data
 ``map_batches`` over a local or remote Ray cluster), an optional extra:
 ``pip install "checker[ray]"``. Importing :mod:`checker` never imports Ray.
 """
@@ -41,13 +41,13 @@ def ray_available() -> bool:
 
 
 def ray_runner(address: str = "auto", **kw):
-    """A :class:`~checker.distributed.ray_runner.RayRunner` on ``address``: ``"auto"`` starts a
+    """A :class:`~checker.distributed.raydata.RayRunner` on ``address``: ``"auto"`` starts a
     local Ray instance (or joins the one this process already started); otherwise the address of
     a running cluster (``HEAD:6379``, ``ray://HEAD:10001``). Raises :class:`CheckerError` E019
     when Ray is not installed, E020 when the cluster cannot be reached."""
     if not ray_available():
         raise CheckerError(E019_RAY_MISSING, "--ray", f"Ray (with Ray Data) is not installed: {INSTALL_HINT}")
-    from .ray_runner import RayRunner
+    from .raydata import RayRunner
 
     return RayRunner(address, **kw)
 
