@@ -4,7 +4,8 @@ imports, model loading and, with Ray, starting a local Ray instance on every cor
 machine), and the two stores compared table by table.
 
 Articles: the first N of the shuffled CNN/DailyMail source documents of SummEval + QAGS-CNNDM
-(benchmarks/bench_store.py's ``articles``; ../shared/data/eval).
+(benchmarks/bench_store.py's ``articles``; ../shared/data/eval), plus the five real articles of
+``seeds/`` (one story with contradictions, so that NLI pairs are judged).
 
     python benchmarks/bench_ray.py --n 40 --json benchmarks/results/ray.json
 """
@@ -68,10 +69,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         src = write(articles(a.eval_dir)[: a.n], tmp / "in")
+        for f in sorted((ROOT / "seeds").glob("0*.txt")):
+            (src / f"seed_{f.name}").write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
         single = run([str(src), "--store", str(tmp / "single.db")])
         ray = run([str(src), "--store", str(tmp / "ray.db"), "--ray", "auto"])
         x, y = rows(tmp / "single.db"), rows(tmp / "ray.db")
-        res = dict(articles=a.n, cpus=os.cpu_count(), load=os.getloadavg(), python=platform.python_version(),
+        res = dict(articles=a.n + 5, cpus=os.cpu_count(), load=os.getloadavg(), python=platform.python_version(),
                    single_process_wall_s=single, ray_auto_wall_s=ray,
                    tables_equal={t: x[t] == y[t] for t in x}, claims=len(x["claims"]), judgements=len(x["judgements"]),
                    contradictions=[len(contradictions(tmp / f)) for f in ("single.db", "ray.db")])
