@@ -60,10 +60,8 @@ class NLIModel:
         out = np.zeros((len(pairs), 3), dtype=np.float32)
         if not pairs:
             return out
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         with self.torch.inference_mode():
-            for s in range(0, len(order), batch_size):
-                idx = order[s : s + batch_size]
+            for idx in batches(pairs, batch_size):
                 enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx],
                                      truncation=True, max_length=self.max_length, padding=True,
                                      return_tensors="pt")
@@ -72,6 +70,15 @@ class NLIModel:
                 if progress:
                     progress(len(idx))
         return out
+
+
+def batches(pairs: list[tuple[str, str]], batch_size: int) -> list[list[int]]:
+    """The batches :meth:`NLIModel.predict` runs (indices into ``pairs``): pairs sorted by
+    length, ``batch_size`` at a time. A pair's probabilities depend on its batch in the last
+    float bits (padding), so a runner that spreads NLI over processes sends these batches whole
+    (:mod:`checker.distributed`) and gets the probabilities of a single-process run."""
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+    return [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
 
 
 def load_nli(path: str | Path | None = None, max_length: int = 256, allow_download: bool = False) -> NLIModel:

@@ -154,12 +154,16 @@ def story_pairs(claims, vecs, stories, dup_of: dict[str, str], config):
 # is grouped into stories with the stored ones near it, searched against its stories' stored
 # claims and judged, then committed one article per transaction.
 
-def add(paths: list[str | Path], store, config: Config | None = None) -> dict:
+def add(paths: list[str | Path], store, config: Config | None = None, runner=None) -> dict:
     """Add articles (files or directories) to a store (:class:`checker.store.SQLiteStore`):
     ingest -> claims -> embed -> stories (with the stored stories near them) -> candidate pairs
     (within each story, against its stored claims) -> compare -> commit, one article per
     transaction. Unchanged files and stored documents are skipped; a changed file replaces its
-    old version. Returns counts and ``problems``. See :mod:`checker.store`."""
+    old version. Returns counts and ``problems``. See :mod:`checker.store`.
+
+    ``runner``: None runs every stage in this process; a runner (:class:`checker.distributed.Runner`,
+    e.g. the Ray runner) supplies the models and runs claims, embedding and NLI elsewhere with
+    the same stage functions; story grouping, candidate search and commits stay here."""
     from .store.files import changed_files, scan
 
     config = config or Config.default()
@@ -180,9 +184,9 @@ def add(paths: list[str | Path], store, config: Config | None = None) -> dict:
             if models is None:
                 say("loading spaCy, embedding and NLI models")
                 t = time.perf_counter()
-                models = _load_models(config, store, problems)
+                models = _load_models(config, store, problems, runner)
                 timings["load_models"] = round(time.perf_counter() - t, 3)
-            _add_window(window, store, models, config, counts, problems, bar, say)
+            _add_window(window, store, models, config, counts, problems, bar, say, runner)
             window = _take(pending, config.add_window)
         bar.close()
         store.save_index()
@@ -194,7 +198,7 @@ def add(paths: list[str | Path], store, config: Config | None = None) -> dict:
     return dict(counts, problems=problems)
 
 
-def _add_window(window, store, models, config, counts, problems, bar, say) -> None:
+def _add_window(window, store, models, config, counts, problems, bar, say, runner=None) -> None:
     from .errors import W104_NO_CLAIMS, Problem
     from .store.incremental import article_vector, new_story_nn, plan_window, stored_story_pairs, window_story
     from .store.sqlite import ArticleRecord
@@ -210,7 +214,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say) -> No
 
     docs = [p.doc for p in window]
     bar.stage(f"claims of {len(docs)}")
-    sentences, claims, _ = extract_claims(docs, nlp, nli, config)
+    sentences, claims, _ = (runner.extract_claims if runner else extract_claims)(docs, nlp, nli, config)
     lap("claims")
     bar.stage("embedding")
     vecs = embed([c.text for c in claims], embedder, config.embed_batch_size)
@@ -303,10 +307,13 @@ def _add_window(window, store, models, config, counts, problems, bar, say) -> No
     lap("commit")
 
 
-def _load_models(config, store, problems):
+def _load_models(config, store, problems, runner=None):
     apply_threads(config)
-    nlp, embedder = claims_stage.load_nlp(), load_embedder()
-    nli = load_nli(config.nli_model, max_length=config.nli_max_length, allow_download=config.allow_download)
+    if runner is not None:  # its embedder and NLI run elsewhere (same interface)
+        nlp, embedder, nli = runner.load_models(config)
+    else:
+        nlp, embedder = claims_stage.load_nlp(), load_embedder()
+        nli = load_nli(config.nli_model, max_length=config.nli_max_length, allow_download=config.allow_download)
     problems += calibration_problems(config, nli.ref, ("claims",))
     dim = getattr(embedder, "get_embedding_dimension", None) or embedder.get_sentence_embedding_dimension
     _check_models(store, {"embedder_dim": str(dim()), "nli_sha256": nli.ref.sha256})

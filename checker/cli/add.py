@@ -14,12 +14,16 @@ def add_cmd(paths: List[Path] = typer.Argument(..., help="Article files or direc
             store: Path = typer.Option(..., "--store", "-s", help="The store: an SQLite file, created if missing."),
             window: int = typer.Option(256, "--window", min=1, help="New articles grouped into stories together (and "
                                        "held in memory) at a time."),
+            ray: Optional[str] = typer.Option(None, "--ray", metavar="auto|ADDRESS", help="Run claims, embedding and "
+                                              "NLI on Ray (pip install \"checker[ray]\"): auto = a local Ray instance, "
+                                              "or a running cluster's address (HEAD:6379). See the README."),
             quiet: bool = QUIET, nli_model: Optional[str] = NLI_MODEL, allow_download: bool = ALLOW_DOWNLOAD) -> None:
     """Add articles to a store: each new or changed article is grouped into a story and judged
     against the stored articles of its story. Unchanged files are skipped; a changed file
     replaces its old version. Read the store with `checker contradictions --store` or `checker
-    report --store`."""
-    from ..errors import CheckerError, show_path
+    report --store`. With --ray, claims, embedding and NLI run on a Ray cluster; the results
+    are those of a run without it."""
+    from ..errors import E019_RAY_MISSING, E020_RAY_CONNECT, CheckerError, show_path
     from ..pipeline import add
     from ..store import SchemaError, open_store
 
@@ -28,13 +32,22 @@ def add_cmd(paths: List[Path] = typer.Argument(..., help="Article files or direc
         st = open_store(store)
     except SchemaError as exc:
         fail(f"error: --store {show_path(store)}: {exc}")
+    runner = None
     try:
-        res = add(paths, st, config)
+        if ray is not None:
+            from ..distributed import ray_runner
+
+            runner = ray_runner(ray)
+        res = add(paths, st, config, runner=runner)
     except SchemaError as exc:
         fail(f"error: --store {show_path(store)}: {exc}")
     except CheckerError as exc:
+        if exc.code in (E019_RAY_MISSING, E020_RAY_CONNECT):
+            fail(f"error [{exc.code}] --ray {show_path(ray)}: {exc.message}")
         fail(f"error [{exc.code}] --nli-model {show_path(exc.path)}: {exc.message}")
     finally:
+        if runner is not None:
+            runner.close()
         st.close()
     for p in res["problems"]:
         say(str(p))
