@@ -22,7 +22,6 @@ parse), peak RSS, NLI pairs. The two paths' JSON reports are compared byte for b
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import subprocess

@@ -120,7 +120,6 @@ def make_config(nli_model: str | None, allow_download: bool, **overrides):
 
 
 def run_and_render(paths, reference, kind, fmt, output, threshold, quiet, nli_model=None, allow_download=False) -> None:
-    from .. import report
     from ..errors import CheckerError
     from ..pipeline import run
 
@@ -136,6 +135,16 @@ def run_and_render(paths, reference, kind, fmt, output, threshold, quiet, nli_mo
     articles = [d for d in result.documents if d.role == "article"]
     if not articles:
         fail("error: no usable article among the inputs")
+    emit(result, kind, fmt, output, threshold)
+    failed = [p for p in result.problems if failed_input(p)]
+    if failed:
+        raise typer.Exit(1)
+
+
+def emit(result, kind, fmt, output, threshold) -> None:
+    """Render the report and write it to stdout or, atomically, to ``output``."""
+    from .. import report
+
     color = fmt == Format.text and output is None and sys.stdout.isatty()
     text = report.render(result, kind, fmt.value, threshold, color=color)
     if output is None:
@@ -143,14 +152,10 @@ def run_and_render(paths, reference, kind, fmt, output, threshold, quiet, nli_mo
     else:
         write_output(output, text)
         say(f"wrote {show_path(output)}")
-    failed = [p for p in result.problems if failed_input(p)]
-    if failed:
-        raise typer.Exit(1)
 
 
 def render_store(store, kind, fmt, output, threshold, filters: dict, nli_model=None, allow_download=False) -> None:
     """Render what a store holds (``checker contradictions/report --store``): no model is loaded."""
-    from .. import report
     from ..store import SchemaError, load_result, open_store
 
     check_output(output)
@@ -167,13 +172,7 @@ def render_store(store, kind, fmt, output, threshold, filters: dict, nli_model=N
         st.close()
     if not any(d.role == "article" for d in result.documents):
         say("no stored article matches" + (" the filters" if any(v is not None for v in filters.values()) else ""))
-    color = fmt == Format.text and output is None and sys.stdout.isatty()
-    text = report.render(result, kind, fmt.value, threshold, color=color)
-    if output is None:
-        write_stdout(text, fmt.value)
-    else:
-        write_output(output, text)
-        say(f"wrote {show_path(output)}")
+    emit(result, kind, fmt, output, threshold)
 
 
 def store_filters(story, outlet, since, date_from, date_to) -> dict:

@@ -44,7 +44,7 @@ def _read(arg: str, role: str, literal: bool = False) -> _Input:
     """The cleaned text of a file, or (for the text to check) the argument itself as literal
     text. A text argument that looks like a file name but names no file is an error: a typo
     would otherwise be checked as the claim "summmary.md" (use --text for literal text)."""
-    from ..errors import printable, show_path
+    from ..errors import show_path
     from ..ingest import read_one
 
     if literal:

@@ -21,7 +21,7 @@ def load_result(store, config, story: int | None = None, outlet: str | None = No
     ids = set(sel) | {a for _, a, _ in found} | {b for _, _, b in found}
     rows = store.document_rows(ids)  # ordered like a one-shot run: by path, then line
     docs = store.documents([r[0] for r in rows])
-    _, claims, vecs = store.claims(f"c.doc IN (SELECT id FROM _sel)", ()) if _select(store, ids) else ([], [], None)
+    _, claims, vecs = store.claims("c.doc IN (SELECT id FROM _sel)", ()) if _select(store, ids) else ([], [], None)
     order = {d.name: k for k, d in enumerate(docs)}
     perm = sorted(range(len(claims)), key=lambda i: order[claims[i].doc])  # stable: claim order within a document
     claims = [claims[i] for i in perm]

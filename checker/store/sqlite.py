@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..records import Claim, Document, Judgement, Sentence, Signal
-from .schema import SCHEMA_VERSION, SchemaError, StoreError, migrate
+from .schema import SCHEMA_VERSION, SchemaError, migrate
 
 __all__ = ["SQLiteStore", "ArticleRecord", "SchemaError", "SCHEMA_VERSION"]
 
