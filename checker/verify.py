@@ -260,11 +260,11 @@ class Verifier:
         for ti, a, b, st, _ in sentence_spans_many(new, self.nlp):
             sents[ti].append(Span(st, a, b))
         prems = [self._premises(sl, s) for s, sl in zip(new, sents)]
-        vecs = embed([w.text for p in prems for w in p], self.embedder, batch_size=self.config.embed_batch_size)
-        k = 0
+        texts = list(dict.fromkeys(w.text for p in prems for w in p))  # a repeated sentence embeds once
+        vecs = embed(texts, self.embedder, batch_size=self.config.embed_batch_size)
+        idx = {t: i for i, t in enumerate(texts)}
         for s, p in zip(new, prems):
-            got[s] = self._sources[s] = _Source(p, vecs[k : k + len(p)].copy())
-            k += len(p)
+            got[s] = self._sources[s] = _Source(p, vecs[[idx[w.text] for w in p]])
         while len(self._sources) > self.cache_sources:
             self._sources.pop(next(iter(self._sources)))
         return got
@@ -291,16 +291,18 @@ class Verifier:
 
         srcs = self._prepare([s for s, _ in pairs])
         items = self._items_many([t for _, t in pairs], unit)
-        texts = list(dict.fromkeys(t for its in items for t, _ in its))
-        vecs = embed(texts, self.embedder, batch_size=self.config.embed_batch_size)
-        idx = {t: i for i, t in enumerate(texts)}
+        # a unit copied verbatim from a source (extractive summaries) reuses that premise's vector
+        known = {w.text: v for src in srcs.values() for w, v in zip(src.premises, src.prem_vecs)}
+        texts = [t for t in dict.fromkeys(t for its in items for t, _ in its) if t not in known]
+        if texts:
+            known.update(zip(texts, embed(texts, self.embedder, batch_size=self.config.embed_batch_size)))
         jobs = []
         for (source, _), its in zip(pairs, items):
             src = srcs[source]
             if not its:
                 jobs.append((src, []))
                 continue
-            sims = vecs[[idx[t] for t, _ in its]] @ src.prem_vecs.T
+            sims = np.stack([known[t] for t, _ in its]) @ src.prem_vecs.T
             top = np.argsort(-sims, axis=1, kind="stable")[:, : self.top_k]
             jobs.append((src, [_Unit(t, span, top[i], sims[i]) for i, (t, span) in enumerate(its)]))
         return jobs
