@@ -205,10 +205,13 @@ class Verifier:
         from .nli import load_nli
 
         self.config = config or Config.default(progress=False)
-        if self.config.threads:  # torch's intra-op threads (process-wide), as the pipeline's NLI does
-            import torch
+        import torch
 
+        if self.config.threads:  # torch's intra-op threads (process-wide), as the pipeline's NLI does
             torch.set_num_threads(int(self.config.threads))
+        # the batched path runs its forward passes on this many threads of one torch thread each
+        # (checker.nli.torch_workers): as many cores as torch would use, without its per-op barrier
+        self.workers = max(1, int(self.config.threads or torch.get_num_threads()))
         self.nlp = nlp or load_nlp()
         self.embedder = embedder or load_embedder()
         self.nli = nli or load_nli(self.config.nli_model, max_length=512, allow_download=self.config.allow_download)
@@ -242,11 +245,35 @@ class Verifier:
             return windows(sents, source, self.nli.tokenizer, self.chunk_tokens) or [Span(source, 0, len(source))]
         return windows_per_sentence(sents, source, self.nli.tokenizer, self.chunk_tokens)
 
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """:func:`checker.embed.embed` (unit vectors, batches of ``embed_batch_size`` texts of
+        similar length), the forward passes spread over ``self.workers`` threads."""
+        from .embed import embed
+        from .nli import run_batches
+
+        m, bs = self.embedder, self.config.embed_batch_size
+        prep = getattr(m, "preprocess", None) or getattr(m, "tokenize", None)
+        if self.workers <= 1 or len(texts) <= bs or prep is None:
+            return embed(texts, m, batch_size=bs)
+        import torch
+
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        batches = [order[s : s + bs] for s in range(0, len(order), bs)]
+
+        def forward(features):
+            with torch.inference_mode():
+                v = m(features)["sentence_embedding"]
+                return torch.nn.functional.normalize(v, p=2, dim=1).float().numpy()
+
+        outs = run_batches(batches, lambda b: prep([texts[i] for i in b]), forward, self.workers)
+        vecs = np.zeros((len(texts), outs[0].shape[1]), dtype=np.float32)
+        for b, v in zip(batches, outs):
+            vecs[b] = v
+        return vecs
+
     def _prepare(self, sources: list[str]) -> dict[str, _Source]:
         """Every distinct source, prepared: the ones not cached are split in one batched spaCy
         pass (sentence boundaries only) and their premises embedded in one call."""
-        from .embed import embed
-
         got, new = {}, []
         for s in dict.fromkeys(sources):
             hit = self._sources.get(s)
@@ -261,7 +288,7 @@ class Verifier:
             sents[ti].append(Span(st, a, b))
         prems = [self._premises(sl, s) for s, sl in zip(new, sents)]
         texts = list(dict.fromkeys(w.text for p in prems for w in p))  # a repeated sentence embeds once
-        vecs = embed(texts, self.embedder, batch_size=self.config.embed_batch_size)
+        vecs = self._embed(texts)
         idx = {t: i for i, t in enumerate(texts)}
         for s, p in zip(new, prems):
             got[s] = self._sources[s] = _Source(p, vecs[[idx[w.text] for w in p]])
@@ -287,15 +314,13 @@ class Verifier:
 
     def _jobs(self, pairs: list[tuple[str, str]], unit: str) -> list[tuple[_Source, list[_Unit]]]:
         """(prepared source, retrieved units) per pair; each distinct unit text embedded once."""
-        from .embed import embed
-
         srcs = self._prepare([s for s, _ in pairs])
         items = self._items_many([t for _, t in pairs], unit)
         # a unit copied verbatim from a source (extractive summaries) reuses that premise's vector
         known = {w.text: v for src in srcs.values() for w, v in zip(src.premises, src.prem_vecs)}
         texts = [t for t in dict.fromkeys(t for its in items for t, _ in its) if t not in known]
         if texts:
-            known.update(zip(texts, embed(texts, self.embedder, batch_size=self.config.embed_batch_size)))
+            known.update(zip(texts, self._embed(texts)))
         jobs = []
         for (source, _), its in zip(pairs, items):
             src = srcs[source]
@@ -312,7 +337,10 @@ class Verifier:
         keys: dict[tuple[str, str], int] = {}
         refs = [[keys.setdefault((src.premises[w].text, u.text), len(keys)) for w in u.top]
                 for src, units in jobs for u in units]
-        probs = self.nli.predict(list(keys), batch_size=self.config.nli_batch_size)
+        if self.workers > 1 and hasattr(self.nli, "predict_parallel"):
+            probs = self.nli.predict_parallel(list(keys), batch_size=self.config.nli_batch_size, workers=self.workers)
+        else:
+            probs = self.nli.predict(list(keys), batch_size=self.config.nli_batch_size)
         k = 0
         for _, units in jobs:
             for u in units:

@@ -174,3 +174,26 @@ def test_xsum_length_speed_set():
     words = [len(s.split()) for s, _ in one]
     assert 330 <= sum(words) / len(words) <= 450 and max(words) <= 480
     assert all(0 < len(t.split()) <= 120 for _, t in one)
+
+
+def test_parallel_forward_passes_give_the_same_numbers(verifier):
+    """Embeddings and NLI probabilities computed on worker threads of one torch thread each
+    equal the plain calls, and the process's torch thread count is left as it was."""
+    import numpy as np
+    import torch
+
+    from checker.embed import embed
+
+    texts = [f"Sentence number {i} says that {i * 7} people attended the meeting in town {i % 9}." + " More." * (i % 5)
+             for i in range(150)]
+    before, workers = torch.get_num_threads(), verifier.workers
+    try:
+        verifier.workers = 2
+        par = verifier._embed(texts)
+        assert torch.get_num_threads() == before
+        assert np.abs(par - embed(texts, verifier.embedder)).max() < 1e-5
+        pairs = [(texts[i], texts[(i * 3) % 150]) for i in range(70)]
+        assert np.abs(verifier.nli.predict_parallel(pairs, workers=2) - verifier.nli.predict(pairs)).max() < 1e-5
+        assert torch.get_num_threads() == before
+    finally:
+        verifier.workers = workers
