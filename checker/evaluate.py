@@ -15,7 +15,10 @@ calibration (SummEval's dev half, which calibrates the document score, is not re
 * propsegment / factcheck_gpt — claim splitting vs human propositions: F1 of propositions
   matched one-to-one at token Jaccard >= 0.8 (PropSegmEnt's metric).
 
-Run: ``python benchmarks/eval_harness.py [--limit N] [--sets ...] [--json out.json]``.
+* xsum_len — speed only, not in the default run: ~400-word articles with one summary sentence
+  each (:func:`xsum_length_pairs`; there is no XSum/MNBM data here).
+
+Run: ``python benchmarks/eval_harness.py [--limit N] [--sets ...] [--json out.json] [--nli-model PATH_OR_ID]``.
 """
 
 from __future__ import annotations
@@ -85,12 +88,60 @@ def summeval_split(eval_dir: Path, part: str) -> list[dict]:
     return [r for r in rows if r["doc_id"] in keep]
 
 
+def _first_sentence(text: str) -> str:
+    """The words of ``text`` up to its first sentence-final token (SummEval summaries are
+    tokenised: "... on sunday . ` just been ..."), else the whole text."""
+    words = text.split()
+    for i, w in enumerate(words):
+        if w in (".", "!", "?") or (len(w) > 1 and w[-1] in ".!?" and w[-2].isalpha() and "." not in w[:-1]):
+            return " ".join(words[: i + 1])
+    return " ".join(words)
+
+
+def _cut_words(text: str, words: int = 400, slack: int = 80) -> str:
+    """The first ``words`` words of ``text``, extended to the end of that sentence (at most
+    ``slack`` words more; a hard cut otherwise)."""
+    w = text.split()
+    if len(w) <= words:
+        return " ".join(w)
+    for i in range(words - 1, min(len(w), words + slack)):
+        if w[i] in (".", "!", "?") or w[i].endswith((".", "!", "?", ".'", '."')):
+            return " ".join(w[: i + 1])
+    return " ".join(w[:words])
+
+
+def xsum_length_pairs(eval_dir: Path, n: int = 100, per_source: int = 1, words: int = 400) -> list[tuple[str, str]]:
+    """A speed set shaped like XSum / MNBM (no XSum data is available here): SummEval's CNN/DM
+    articles (all 100, sorted by id) cut after the sentence holding their ``words``-th word
+    (~400 words; a shorter article whole), each paired with the first sentence of
+    ``per_source`` of its 16 system summaries (systems taken in turn), ``n`` pairs in all.
+    No labels: the first sentence of a summary has no consistency rating of its own."""
+    rows = [json.loads(line) for line in open(Path(eval_dir) / "summeval/summeval_consistency.jsonl")]
+    by_doc: dict[str, list[dict]] = {}
+    for r in rows:
+        by_doc.setdefault(r["doc_id"], []).append(r)
+    out = []
+    for i, doc_id in enumerate(sorted(by_doc)):
+        rs = sorted(by_doc[doc_id], key=lambda r: r["system"])
+        src = _cut_words(rs[0]["document"], words)
+        for j in range(per_source):
+            out.append((src, _first_sentence(rs[(i * per_source + j) % len(rs)]["summary"])))
+            if len(out) >= n:
+                return out
+    return out
+
+
+SPEED_SETS = ("xsum_len",)  # speed only (no labels); not in the default run
+
+
 class Harness:
-    def __init__(self, eval_dir: Path, limit: int = 0, say=print):
+    def __init__(self, eval_dir: Path, limit: int = 0, say=print, config=None):
+        """``config``: the :class:`~checker.config.Config` to run (e.g. ``Config.default(
+        nli_model=...)`` for ``--nli-model``); default the shipped one."""
         from .verify import Verifier
 
         self.dir, self.limit, self.say = Path(eval_dir), limit, say
-        self.v = Verifier()
+        self.v = Verifier(config)
         self.t_doc = self.v.doc_cal.get("threshold", 0.5)
         self.t_contra = self.v.config.thresholds["contradiction"]
 
@@ -104,6 +155,18 @@ class Harness:
         return {"roc_auc": _auc(labels, scores), "balanced_accuracy": _bacc(labels, scores, self.t_doc),
                 "threshold": self.t_doc, "n": len(pairs), "positives": int(np.sum(labels)),
                 "examples_per_s": len(pairs) / dt}
+
+    def _speed(self, pairs):
+        t0 = time.perf_counter()
+        self.v.consistency(pairs)
+        dt = time.perf_counter() - t0
+        return {"n": len(pairs), "sources": len(set(s for s, _ in pairs)),
+                "source_words": float(np.mean([len(s.split()) for s, _ in pairs])), "examples_per_s": len(pairs) / dt}
+
+    def xsum_len(self):
+        """Speed on XSum-length documents (:func:`xsum_length_pairs`, one summary sentence per
+        ~400-word article; ``--limit`` sets the count, default 100)."""
+        return self._speed(xsum_length_pairs(self.dir, n=self.limit or 100))
 
     def summeval(self):
         rows = self._cut(summeval_split(self.dir, "test"))
@@ -226,7 +289,7 @@ class Harness:
             res = getattr(self, name)()
             res["seconds"] = time.perf_counter() - t0
             res = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in res.items()}
-            res["anchor"] = ANCHORS[name]
+            res["anchor"] = ANCHORS.get(name, "speed only (no labels)")
             out[name] = res
         return out
 

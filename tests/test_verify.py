@@ -85,3 +85,115 @@ def test_support_is_calibrated(verifier):
     assert ps == sorted(ps) and all(0.0 <= p <= 1.0 for p in ps)
     check = verifier.check("The building cost 12 million euros.", "The building cost 12 million euros.")[0]
     assert check.verdict == "supported" and check.support >= cal["threshold"]
+
+
+# ---------------------------------------------------------------- the batched path (issue 11, part 3)
+from tests.conftest import SHARED  # noqa: E402
+
+EVAL = SHARED / "data" / "eval"
+
+
+def _real_pairs():
+    """A handful of real rows: 2 SummEval test articles x 3 summaries (sources shared), 3 QAGS
+    summaries, one WiCE claim vs its long cited page, and one XSum-length pair."""
+    import json
+
+    from checker.evaluate import summeval_split, xsum_length_pairs
+
+    rows = summeval_split(EVAL, "test")
+    docs = sorted({r["doc_id"] for r in rows})[:2]
+    pairs = [(r["document"], r["summary"]) for d in docs for r in [x for x in rows if x["doc_id"] == d][:3]]
+    qags = [json.loads(line) for line in open(EVAL / "qags/mturk_cnndm.jsonl")][:3]
+    pairs += [(r["article"], " ".join(s["sentence"] for s in r["summary_sentences"])) for r in qags]
+    wice = json.loads(open(EVAL / "wice/entailment_retrieval_claim/dev.jsonl").readline())
+    pairs.append((" ".join(wice["evidence"]), wice["claim"]))
+    pairs += xsum_length_pairs(EVAL, n=1)
+    pairs.append((pairs[0][0], pairs[1][1]))  # a summary of another article: low score
+    pairs.append((pairs[0][0], ""))  # nothing to check
+    return pairs
+
+
+@pytest.mark.skipif(not EVAL.exists(), reason="../shared/data/eval not present")
+def test_batched_scores_equal_the_per_example_reference(verifier):
+    """The batched path (sources split once with the sentence pipes only, one embedding call,
+    deduplicated NLI) gives the scores of the straightforward path run one example at a time."""
+    pairs = _real_pairs()
+    verifier._sources.clear()
+    fast = verifier.raw_scores(pairs)
+    ref = []
+    for p in pairs:
+        verifier._ref_sources.clear()
+        ref += verifier.raw_scores_reference([p])
+    assert len(fast) == len(ref) == len(pairs)
+    assert max(abs(a - b) for a, b in zip(fast, ref)) < 1e-4, list(zip(fast, ref))
+    assert len({round(x, 3) for x in fast}) > 5  # the examples really differ
+    # again from the cache, in blocks smaller than the call, and through consistency()
+    old_block = verifier.block
+    try:
+        verifier.block = 4
+        assert max(abs(a - b) for a, b in zip(verifier.raw_scores(pairs), ref)) < 1e-4
+    finally:
+        verifier.block = old_block
+    assert verifier.consistency(pairs) == pytest.approx([round(verifier.probability(r), 4) for r in ref], abs=2e-4)
+
+
+@pytest.mark.skipif(not EVAL.exists(), reason="../shared/data/eval not present")
+def test_batched_checks_equal_the_reference(verifier):
+    pairs = _real_pairs()[:4] + _real_pairs()[6:7]
+    verifier._sources.clear()
+    verifier._ref_sources.clear()
+    fast, ref = verifier.check_many(pairs), verifier.check_many_reference(pairs)
+    assert [len(c) for c in fast] == [len(c) for c in ref]
+    for a, b in zip((c for cs in fast for c in cs), (c for cs in ref for c in cs)):
+        assert (a.claim, a.verdict, a.best_support, a.best_contradiction, a.signals) == \
+               (b.claim, b.verdict, b.best_support, b.best_contradiction, b.signals)
+        assert abs(a.support - b.support) <= 1e-4 and abs(a.contradiction - b.contradiction) <= 1e-4
+
+
+def test_batched_sentence_split_matches_sentence_spans(nlp):
+    from checker.claims import sentence_spans
+    from checker.verify import sentence_spans_many
+
+    texts = ["The mayor opened the library on Monday. It holds 40,000 books.\n\n  A second paragraph "
+             "starts here. Dr. Smith said so!", "", "One line without a full stop",
+             "x" * 10 + ". Short. " * 3 + "\n\nLast one."]
+    got = [[] for _ in texts]
+    for ti, a, b, st, _ in sentence_spans_many(texts, nlp):
+        got[ti].append((a, b, st))
+    assert got == [[(a, b, st) for a, b, st, _ in sentence_spans(t, nlp)] for t in texts]
+    assert "ner" in nlp.pipe_names and nlp("Paris is big.").ents  # the shared pipeline is left whole
+
+
+@pytest.mark.skipif(not EVAL.exists(), reason="../shared/data/eval not present")
+def test_xsum_length_speed_set():
+    from checker.evaluate import xsum_length_pairs
+
+    one, five = xsum_length_pairs(EVAL, n=100), xsum_length_pairs(EVAL, n=20, per_source=5)
+    assert len(one) == 100 and len({s for s, _ in one}) == 100
+    assert len(five) == 20 and len({s for s, _ in five}) == 4
+    words = [len(s.split()) for s, _ in one]
+    assert 330 <= sum(words) / len(words) <= 450 and max(words) <= 480
+    assert all(0 < len(t.split()) <= 120 for _, t in one)
+
+
+def test_parallel_forward_passes_give_the_same_numbers(verifier):
+    """Embeddings and NLI probabilities computed on worker threads of one torch thread each
+    equal the plain calls, and the process's torch thread count is left as it was."""
+    import numpy as np
+    import torch
+
+    from checker.embed import embed
+
+    texts = [f"Sentence number {i} says that {i * 7} people attended the meeting in town {i % 9}." + " More." * (i % 5)
+             for i in range(150)]
+    before, workers = torch.get_num_threads(), verifier.workers
+    try:
+        verifier.workers = 2
+        par = verifier._embed(texts)
+        assert torch.get_num_threads() == before
+        assert np.abs(par - embed(texts, verifier.embedder)).max() < 1e-5
+        pairs = [(texts[i], texts[(i * 3) % 150]) for i in range(70)]
+        assert np.abs(verifier.nli.predict_parallel(pairs, workers=2) - verifier.nli.predict(pairs)).max() < 1e-5
+        assert torch.get_num_threads() == before
+    finally:
+        verifier.workers = workers
