@@ -17,6 +17,10 @@ Sets (from ../shared/data/eval; ``--eval-dir`` to point elsewhere):
 * qags_summary — all 235 QAGS-CNNDM summaries (one per article);
 * wice50 — the first 50 WiCE dev claims vs their cited article (long pages, one claim each).
 
+Threads: the old path runs torch on ``torch_threads`` intra-op threads (torch's default: the
+core count, or ``--threads``); the new path on ``Verifier.workers`` (the same number) Python
+threads of one torch thread each. ``--threads 1`` compares the two on one core.
+
 Each set runs the old and the new path ``--repeats`` times, alternating which goes first, with
 both source caches emptied before every run; the best time of each is reported, with the largest
 |raw score difference| between the two paths.
@@ -55,20 +59,26 @@ def load_sets(eval_dir: Path) -> dict[str, list[tuple[str, str]]]:
 
 
 class Stages:
-    """Seconds spent in spaCy (``nlp.pipe``), the embedder (``checker.embed.embed``) and the NLI
-    model (``predict``), by wrapping those three calls for the duration of one run."""
+    """Seconds spent in spaCy (``nlp.pipe``), the embedder (``checker.embed.embed`` and the
+    threaded ``Verifier._embed``) and the NLI model (``predict`` / ``predict_parallel``), by
+    wrapping those calls for the duration of one run."""
 
     def __init__(self, v):
         import checker.embed
 
         self.t = defaultdict(float)
+        self.depth = defaultdict(int)  # only the outermost of nested calls of one stage is timed
         self._saved = []
         self._wrap(checker.embed, "embed", "embed")
+        self._wrap(v, "_embed", "embed")
         self._wrap(v.nli, "predict", "nli")
+        self._wrap(v.nli, "predict_parallel", "nli")
         self._wrap(v.nlp, "pipe", "spacy", generator=True)
 
     def _wrap(self, obj, name, stage, generator=False):
-        orig, t = getattr(obj, name), self.t
+        if not hasattr(obj, name):
+            return
+        orig, t, depth = getattr(obj, name), self.t, self.depth
 
         def gen(*a, **k):
             it = iter(orig(*a, **k))
@@ -84,10 +94,13 @@ class Stages:
 
         def call(*a, **k):
             t0 = time.perf_counter()
+            depth[stage] += 1
             try:
                 return orig(*a, **k)
             finally:
-                t[stage] += time.perf_counter() - t0
+                depth[stage] -= 1
+                if not depth[stage]:
+                    t[stage] += time.perf_counter() - t0
 
         self._saved.append((obj, name, obj.__dict__.get(name)))
         setattr(obj, name, gen if generator else call)
@@ -136,6 +149,7 @@ def main():
     v.raw_scores_reference(warm)
     v.raw_scores(warm)
     out = {"machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                       "new_path_workers": v.workers,
                        "load_average_at_start": list(os.getloadavg()), "python": platform.python_version()},
            "sets": {}}
     for name in args.sets:
