@@ -336,22 +336,10 @@ class SQLiteStore:
     def select_documents(self, story: int | None = None, outlet: str | None = None, since: str | None = None,
                          date_from: str | None = None, date_to: str | None = None) -> list[int]:
         """Ids of the documents that pass every given filter (None: no filter)."""
-        cond, args = [], []
-        if story is not None:
-            cond.append("story = ?")
-            args.append(story)
-        if outlet is not None:
-            cond.append("lower(outlet) = lower(?)")
-            args.append(outlet)
-        if since is not None:
-            cond.append("added >= ?")
-            args.append(since)
-        if date_from is not None:
-            cond.append("date >= ?")
-            args.append(date_from)
-        if date_to is not None:
-            cond.append("date IS NOT NULL AND substr(date, 1, 10) <= ?")
-            args.append(date_to)
+        given = [(c, v) for c, v in (("story = ?", story), ("lower(outlet) = lower(?)", outlet),
+                                      ("added >= ?", since), ("date >= ?", date_from),
+                                      ("date IS NOT NULL AND substr(date, 1, 10) <= ?", date_to)) if v is not None]
+        cond, args = [c for c, _ in given], [v for _, v in given]
         where = " AND ".join(cond) or "1"
         return [r[0] for r in self.db.execute(f"SELECT id FROM documents WHERE {where} ORDER BY id", args)]
 
