@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import math
 import platform
 import tempfile
@@ -38,6 +37,8 @@ from pathlib import Path
 
 from checker.config import Config
 from checker.ingest import read_file
+
+from _results import write_results  # benchmarks/_results.py (the script's folder is on sys.path)
 
 PARA = ("The minister met the envoy in Beijing on Monday to discuss trade, security and the "
         "prices of grain, officials said in a statement released late in the evening.")
@@ -139,10 +140,7 @@ def main() -> None:
             results["formats"][fmt] = {"rows": rows, "growth_exponent": None if k is None else round(k, 3)}
             if k is not None:
                 print(f"{fmt:9} growth exponent (CPU time ~ size^k): k = {k:.2f}", flush=True)
-    if str(args.out) != "-":
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from _results import write_results  # benchmarks/_results.py (the script's folder is on sys.path)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL = ROOT.parent / "shared" / "data" / "eval"
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "long_paragraph.json"
@@ -144,10 +146,7 @@ def main() -> None:
                       f"({case['s_per_mb']:6.1f} s/MB), {case['cpu_s']:7.1f} s CPU, {case['claims']:6} claims, "
                       f"max RSS {case['max_rss_mb']} MB | " + " ".join(f"{k} {t.get(k, 0):.1f}" for k in STAGES),
                       flush=True)
-    if str(args.out) != "-":
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":

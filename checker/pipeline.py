@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from itertools import islice
 from pathlib import Path
 
 from . import claims as claims_stage
@@ -78,11 +79,7 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
                       thresholds=dict(config.thresholds), problems=problems, timings=timings)
     with timed("load_models"):
         say("loading spaCy, embedding and NLI models")
-        apply_threads(config)
-        nlp = claims_stage.load_nlp()
-        embedder = load_embedder()
-        nli = load_nli(config.nli_model, max_length=config.nli_max_length, allow_download=config.allow_download)
-        problems += calibration_problems(config, nli.ref, ("claims",))
+        nlp, embedder, nli = load_models(config, problems)
     with timed("claims"):
         sentences, claims, stats = extract_claims(docs, nlp, nli, config)
         say(f"{len(sentences)} sentences, {len(claims)} claims ({stats['replaced_by_sentence']} of "
@@ -178,7 +175,7 @@ def add(paths: list[str | Path], store, config: Config | None = None, runner=Non
         files = changed_files(paths, store, counts, problems)
         pending = scan(files, store, config, counts, problems, on_file=lambda n: bar.grow(n - 1))
         bar = _Bar(config.progress and bool(files), len(files))
-        window = _take(pending, config.add_window)
+        window = list(islice(pending, config.add_window))
         models = None
         while window:
             if models is None:
@@ -187,7 +184,7 @@ def add(paths: list[str | Path], store, config: Config | None = None, runner=Non
                 models = _load_models(config, store, problems, runner)
                 timings["load_models"] = round(time.perf_counter() - t, 3)
             _add_window(window, store, models, config, counts, problems, bar, say, runner)
-            window = _take(pending, config.add_window)
+            window = list(islice(pending, config.add_window))
         bar.close()
         store.save_index()
     timings["total"] = round(time.perf_counter() - t0, 3)
@@ -301,13 +298,14 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
         counts["claims"] += len(mine)
         counts["candidate_pairs"] += npairs
         counts["judged_pairs"] += len(js)
-        counts["contradictions"] += sum(j.contradiction >= config.thresholds["contradiction"]
-                                        and j.label == "contradiction" and j.between_sources for j in js)
+        counts["contradictions"] += sum(j.is_contradiction(config.thresholds["contradiction"]) for j in js)
         bar.done(counts)
     lap("commit")
 
 
-def _load_models(config, store, problems, runner=None):
+def load_models(config, problems, runner=None):
+    """(spaCy, embedder, NLI) with torch threads set from ``config``; a warning in ``problems``
+    when the NLI model has no calibration of its own. ``runner``: its models (same interface)."""
     apply_threads(config)
     if runner is not None:  # its embedder and NLI run elsewhere (same interface)
         nlp, embedder, nli = runner.load_models(config)
@@ -315,6 +313,11 @@ def _load_models(config, store, problems, runner=None):
         nlp, embedder = claims_stage.load_nlp(), load_embedder()
         nli = load_nli(config.nli_model, max_length=config.nli_max_length, allow_download=config.allow_download)
     problems += calibration_problems(config, nli.ref, ("claims",))
+    return nlp, embedder, nli
+
+
+def _load_models(config, store, problems, runner=None):
+    nlp, embedder, nli = load_models(config, problems, runner)
     dim = getattr(embedder, "get_embedding_dimension", None) or embedder.get_sentence_embedding_dimension
     _check_models(store, {"embedder_dim": str(dim()), "nli_sha256": nli.ref.sha256})
     return nlp, embedder, nli
@@ -331,15 +334,6 @@ def _check_models(store, want: dict) -> None:
         elif have != v:
             raise StoreError(f"the store was built with another {'NLI model' if k == 'nli_sha256' else 'embedder'} "
                              f"({k} {have[:12]}, now {v[:12]}): use a new store")
-
-
-def _take(it, n: int) -> list:
-    out = []
-    for x in it:
-        out.append(x)
-        if len(out) == n:
-            break
-    return out
 
 
 class _Bar:

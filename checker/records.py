@@ -123,6 +123,10 @@ class Judgement:
         different events or identical statements (``event``), nor for two parties' views."""
         return self.event == "same" and self.kind != "views"
 
+    def is_contradiction(self, threshold: float) -> bool:
+        """Is this pair on the contradiction list at ``threshold``?"""
+        return self.contradiction >= threshold and self.label == "contradiction" and self.between_sources
+
 
 @dataclass
 class Result:
@@ -171,8 +175,7 @@ class Result:
         """Contradicting claim pairs at ``threshold`` (default: calibrated), strongest
         first, one per pair of sentences."""
         t = self.thresholds["contradiction"] if threshold is None else threshold
-        found = [j for j in self.judgements if j.contradiction >= t and j.label == "contradiction"
-                 and j.between_sources]
+        found = [j for j in self.judgements if j.is_contradiction(t)]
         return self._best_per_sentence_pair(found, lambda j: j.contradiction)
 
     def opposing_views(self, threshold: float | None = None) -> list[Judgement]:

@@ -124,7 +124,7 @@ def claim_statuses(result: Result, threshold: float | None = None) -> dict[str, 
             out[c.id]["status"] = "unresolved"
     rank = {s: i for i, s in enumerate(STATUSES)}
     for j in result.judgements:
-        if j.contradiction >= tc and j.label == "contradiction" and j.between_sources:
+        if j.is_contradiction(tc):
             rel, score = "contradicted", j.contradiction
         elif j.corroboration >= te and j.label == "corroboration":
             rel, score = "corroborated", j.corroboration

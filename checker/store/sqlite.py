@@ -97,8 +97,7 @@ class SQLiteStore:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        if self._index is not None and not self.memory:
-            self._index.save()
+        self.save_index()
         self.db.close()
 
     def __enter__(self):
@@ -129,8 +128,9 @@ class SQLiteStore:
             from .ann import VectorIndex
 
             self._index = VectorIndex(None if self.memory else self.path + ".articles.ann")
-        ids, vecs = self.representative_vectors(self._index.missing_from(self.representative_ids()))
-        self._index.sync(self.representative_ids(), ids, vecs)
+        have = self.representative_ids()
+        ids, vecs = self.representative_vectors(self._index.missing_from(have))
+        self._index.sync(have, ids, vecs)
         return self._index
 
     def representative_ids(self) -> np.ndarray:
