@@ -102,6 +102,10 @@ class Config:
     # precisions measured on the real-news dev stories, by NLI stratum
     realnews: dict = field(default_factory=dict)
     threads: int | None = None  # torch threads (None: $CHECKER_THREADS, else config.default_threads())
+    # matmul precision of the embedder and the NLI model: "fp32", "bf16" (autocast), or "auto" =
+    # bf16 where the CPU has native bf16 dot products (AVX512-BF16 / AMX), else fp32.
+    # None: $CHECKER_PRECISION, else "auto". See apply_precision.
+    precision: str | None = None
     progress: bool = True
     # checker add: new articles grouped into stories together (and held in memory) at a time
     add_window: int = 256
@@ -169,6 +173,63 @@ def apply_threads(config: "Config") -> int:
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
+
+
+PRECISIONS = ("auto", "fp32", "bf16")
+_precision: list[str] = []  # the resolved precision ("fp32" or "bf16"), once applied
+
+
+def cpu_has_bf16() -> bool:
+    """Whether torch's oneDNN backend runs bf16 natively on this CPU (AVX512-BF16 or AMX)."""
+    import torch
+
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except Exception:  # pragma: no cover - older torch builds
+        return False
+
+
+def resolve_precision(precision: str | None = None) -> str:
+    """"fp32" or "bf16" for ``precision`` (else ``$CHECKER_PRECISION``, else "auto")."""
+    p = (precision or os.environ.get("CHECKER_PRECISION") or "auto").lower()
+    if p not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {p!r}")
+    if p == "auto":
+        return "bf16" if cpu_has_bf16() else "fp32"
+    return p
+
+
+def apply_precision(config: "Config | None" = None) -> str:
+    """Set the process-wide matmul precision of the embedder and the NLI model from
+    ``config.precision`` (see :class:`Config`). bf16 autocast keeps weights in fp32 and runs
+    matrix products in bf16 with fp32 accumulation: 1.8-1.9x faster on a CPU with native bf16,
+    argmax labels agreeing with fp32 on 99.5-99.9% of pairs (benchmarks/bench_precision.py).
+    In bf16 a padded batch changes its rows by up to ~0.004, so the NLI model and the embedder
+    then batch inputs of one token length together (no padding): a text's vector and a pair's
+    probabilities do not depend on what else is in the call (one add or several, one process or
+    Ray). fp32 and bf16 probabilities differ by up to ~0.02. Returns the precision set."""
+    p = resolve_precision(config.precision if config is not None else None)
+    _precision[:] = [p]
+    return p
+
+
+def current_precision() -> str:
+    """The resolved precision ("fp32" or "bf16") forward passes run in now."""
+    if not _precision:
+        apply_precision(None)
+    return _precision[0]
+
+
+def compute():
+    """The context a forward pass of the embedder or the NLI model runs in (autocast is per
+    thread: enter it in the thread that runs the model). Resolves the precision on first use."""
+    import contextlib
+
+    import torch
+
+    if current_precision() == "bf16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def quiet_transformers() -> None:

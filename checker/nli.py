@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import compute, current_precision
 from .nli_models import CANONICAL, resolve
 
 LABELS = CANONICAL  # ("entailment", "neutral", "contradiction")
@@ -58,12 +59,20 @@ class NLIModel:
             limit = mpe - 2 if isinstance(mpe, int) and mpe > 2 else None
         self.max_length = min(max_length, limit) if limit else max_length
 
+    def lengths(self, pairs: list[tuple[str, str]]) -> list[int] | None:
+        """Token lengths of the pairs when batches must hold one length each (bf16, see
+        :func:`checker.config.apply_precision`); None in fp32 (batches by character length)."""
+        if current_precision() != "bf16" or not pairs:
+            return None
+        enc = self.tokenizer([a for a, _ in pairs], [b for _, b in pairs], truncation=True, max_length=self.max_length)
+        return [len(x) for x in enc["input_ids"]]
+
     def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32, progress=None) -> np.ndarray:
         out = np.zeros((len(pairs), 3), dtype=np.float32)
         if not pairs:
             return out
-        with self.torch.inference_mode():
-            for idx in batches(pairs, batch_size):
+        with self.torch.inference_mode(), compute():
+            for idx in batches(pairs, batch_size, self.lengths(pairs)):
                 enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx],
                                      truncation=True, max_length=self.max_length, padding=True,
                                      return_tensors="pt")
@@ -79,18 +88,17 @@ class NLIModel:
         if workers <= 1:
             return self.predict(pairs, batch_size=batch_size)
         out = np.zeros((len(pairs), 3), dtype=np.float32)
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-        batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
+        bs = batches(pairs, batch_size, self.lengths(pairs))
 
         def encode(idx):
             return self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], truncation=True,
                                   max_length=self.max_length, padding=True, return_tensors="pt")
 
         def forward(enc):
-            with self.torch.inference_mode():
+            with self.torch.inference_mode(), compute():
                 return self.torch.softmax(self.model(**enc).logits.float(), dim=-1).numpy()
 
-        for idx, probs in zip(batches, run_batches(batches, encode, forward, workers)):
+        for idx, probs in zip(bs, run_batches(bs, encode, forward, workers)):
             out[idx] = self.labels.to_canonical(probs)
         return out
 
@@ -130,13 +138,25 @@ def run_batches(inputs: list, encode, forward, workers: int = 1):
     return out
 
 
-def batches(pairs: list[tuple[str, str]], batch_size: int) -> list[list[int]]:
+def batches(pairs: list[tuple[str, str]], batch_size: int, lengths: list[int] | None = None) -> list[list[int]]:
     """The batches :meth:`NLIModel.predict` runs (indices into ``pairs``): pairs sorted by
-    length, ``batch_size`` at a time. A pair's probabilities depend on its batch in the last
-    float bits (padding), so a runner that spreads NLI over processes sends these batches whole
-    (:mod:`checker.distributed`) and gets the probabilities of a single-process run."""
-    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-    return [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
+    character length, ``batch_size`` at a time. A pair's probabilities depend on its batch in
+    the last float bits (padding), so a runner that spreads NLI over processes sends these
+    batches whole (:mod:`checker.distributed`) and gets the probabilities of a single-process
+    run. With token ``lengths`` (bf16): each batch holds pairs of one token length, no padding,
+    so a pair's probabilities do not depend on its batch at all."""
+    if lengths is None:
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        return [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
+    return same_length_batches(lengths, batch_size)
+
+
+def same_length_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Indices grouped by equal length (shortest first, input order within), ``batch_size`` at a time."""
+    groups: dict[int, list[int]] = {}
+    for i, n in enumerate(lengths):
+        groups.setdefault(n, []).append(i)
+    return [g[s : s + batch_size] for n in sorted(groups) for g in (groups[n],) for s in range(0, len(g), batch_size)]
 
 
 def load_nli(path: str | Path | None = None, max_length: int = 256, allow_download: bool = False) -> NLIModel:

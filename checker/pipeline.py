@@ -13,8 +13,8 @@ from . import ingest
 from .claims.faithful import keep_faithful
 from .cluster import candidate_pairs, cluster_claims
 from .compare import judge, reference_pairs
-from .config import Config, apply_threads
-from .embed import embed, load_embedder
+from .config import Config, apply_precision, apply_threads
+from .embed import dimension, embed, load_embedder
 from .nli import load_nli
 from .nli_models import calibration_problems
 from .records import Cluster, Result
@@ -304,9 +304,10 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
 
 
 def load_models(config, problems, runner=None):
-    """(spaCy, embedder, NLI) with torch threads set from ``config``; a warning in ``problems``
+    """(spaCy, embedder, NLI) with torch threads and precision set from ``config``; a warning in ``problems``
     when the NLI model has no calibration of its own. ``runner``: its models (same interface)."""
     apply_threads(config)
+    apply_precision(config)
     if runner is not None:  # its embedder and NLI run elsewhere (same interface)
         nlp, embedder, nli = runner.load_models(config)
     else:
@@ -318,8 +319,7 @@ def load_models(config, problems, runner=None):
 
 def _load_models(config, store, problems, runner=None):
     nlp, embedder, nli = load_models(config, problems, runner)
-    dim = getattr(embedder, "get_embedding_dimension", None) or embedder.get_sentence_embedding_dimension
-    _check_models(store, {"embedder_dim": str(dim()), "nli_sha256": nli.ref.sha256})
+    _check_models(store, {"embedder_dim": str(dimension(embedder)), "nli_sha256": nli.ref.sha256})
     return nlp, embedder, nli
 
 

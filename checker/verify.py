@@ -72,24 +72,12 @@ def sentence_spans_many(texts: list[str], nlp, sentences_only: bool = True):
     ``(text index, start, end, sentence, spaCy Span)`` in text order. Same paragraphs, pieces
     and batch limits as ``sentence_spans`` (parses do not depend on the batching); with
     ``sentences_only`` only the pipes sentence boundaries need run, so the spaCy Spans carry
-    no entities, tags or lemmas."""
-    from .claims import PIPE_BATCH_CHARS, PIPE_BATCH_DOCS, _pieces, paragraph_spans
+    no entities, tags or lemmas (without it, no lemmas: see ``checker.claims.DOC_PIPE_DISABLE``)."""
+    from .claims import DOC_PIPE_DISABLE, _parsed, _pieces, paragraph_spans
 
     pieces = [(ti, base, piece) for ti, t in enumerate(texts) for b, p in paragraph_spans(t) for base, piece in _pieces(b, p)]
-    disable = _sentence_only_disable(nlp) if sentences_only else []
-
-    def parsed():
-        batch, chars = [], 0
-        for _, _, t in pieces:
-            if batch and (len(batch) == PIPE_BATCH_DOCS or chars + len(t) > PIPE_BATCH_CHARS):
-                yield from nlp.pipe(batch, batch_size=len(batch), disable=disable)
-                batch, chars = [], 0
-            batch.append(t)
-            chars += len(t)
-        if batch:
-            yield from nlp.pipe(batch, batch_size=len(batch), disable=disable)
-
-    for (ti, base, _), pdoc in zip(pieces, parsed()):
+    disable = _sentence_only_disable(nlp) if sentences_only else DOC_PIPE_DISABLE
+    for (ti, base, _), pdoc in zip(pieces, _parsed([t for _, _, t in pieces], nlp, disable)):
         for s in pdoc.sents:
             st = s.text.strip()
             if st:
@@ -207,6 +195,9 @@ class Verifier:
         self.config = config or Config.default(progress=False)
         import torch
 
+        from .config import apply_precision
+
+        apply_precision(self.config)
         if self.config.threads:  # torch's intra-op threads (process-wide), as the pipeline's NLI does
             torch.set_num_threads(int(self.config.threads))
         # the batched path runs its forward passes on this many threads of one torch thread each
@@ -248,20 +239,23 @@ class Verifier:
     def _embed(self, texts: list[str]) -> np.ndarray:
         """:func:`checker.embed.embed` (unit vectors, batches of ``embed_batch_size`` texts of
         similar length), the forward passes spread over ``self.workers`` threads."""
-        from .embed import embed
+        import torch
+
+        from .config import compute
+        from .embed import embed, length_batches
         from .nli import run_batches
 
         m, bs = self.embedder, self.config.embed_batch_size
         prep = getattr(m, "preprocess", None) or getattr(m, "tokenize", None)
         if self.workers <= 1 or len(texts) <= bs or prep is None:
             return embed(texts, m, batch_size=bs)
-        import torch
-
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        batches = [order[s : s + bs] for s in range(0, len(order), bs)]
+        batches = length_batches(texts, m, bs)
+        if batches is None:
+            order = np.argsort([-len(t) for t in texts], kind="stable")
+            batches = [order[s : s + bs] for s in range(0, len(order), bs)]
 
         def forward(features):
-            with torch.inference_mode():
+            with torch.inference_mode(), compute():
                 v = m(features)["sentence_embedding"]
                 return torch.nn.functional.normalize(v, p=2, dim=1).float().numpy()
 

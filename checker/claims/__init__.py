@@ -53,18 +53,26 @@ PIPE_BATCH_DOCS = 32
 PIPE_BATCH_CHARS = 200_000
 
 
-def _parsed(texts: list[str], nlp):
-    """``nlp.pipe(texts)``, in batches of at most PIPE_BATCH_DOCS texts and PIPE_BATCH_CHARS characters."""
+# Not run on whole documents: nothing reads a document token's lemma but the decomposition's
+# reporting-verb test, which lemmatises its verb alone (decompose.lemma). Claims are parsed
+# again with the full pipeline for the comparison rules (compare.claim_facts).
+DOC_PIPE_DISABLE = ("lemmatizer",)
+
+
+def _parsed(texts: list[str], nlp, disable=DOC_PIPE_DISABLE):
+    """``nlp.pipe(texts)`` without the pipes ``disable`` names, in batches of at most
+    PIPE_BATCH_DOCS texts and PIPE_BATCH_CHARS characters."""
     batch: list[str] = []
     chars = 0
+    off = [c for c in disable if c in nlp.pipe_names]
     for t in texts:
         if batch and (len(batch) == PIPE_BATCH_DOCS or chars + len(t) > PIPE_BATCH_CHARS):
-            yield from nlp.pipe(batch, batch_size=len(batch))
+            yield from nlp.pipe(batch, batch_size=len(batch), disable=off)
             batch, chars = [], 0
         batch.append(t)
         chars += len(t)
     if batch:
-        yield from nlp.pipe(batch, batch_size=len(batch))
+        yield from nlp.pipe(batch, batch_size=len(batch), disable=off)
 
 
 def sentence_spans(text: str, nlp=None):

@@ -87,9 +87,20 @@ def _subtree(tok) -> set:
     return set(tok.subtree)
 
 
+def lemma(tok) -> str:
+    """The token's lemma. Documents are parsed without spaCy's lemmatizer (a fifth of the parse
+    time; :func:`checker.claims.sentence_spans`): the lemma of the few tokens asked about is
+    computed here by the same rule lemmatizer."""
+    if tok.lemma_:
+        return tok.lemma_
+    from . import load_nlp
+
+    return load_nlp().get_pipe("lemmatizer").rule_lemmatize(tok)[0]
+
+
 def _reports(verb) -> bool:
     """A reporting verb that actually reports something ("said that ...", not "maintains ties")."""
-    return verb.lemma_ in REPORTING and any(c.dep_ in ("ccomp", "xcomp", "parataxis") for c in verb.children)
+    return lemma(verb) in REPORTING and any(c.dep_ in ("ccomp", "xcomp", "parataxis") for c in verb.children)
 
 
 def _subject(head):
@@ -215,7 +226,7 @@ def decompose(sent) -> list[RawClaim]:
     exclude: set = set()
 
     # --- attribution
-    if root.lemma_ in REPORTING:
+    if lemma(root) in REPORTING:
         comps = [c for c in root.children if c.dep_ in ("ccomp", "xcomp")]
         if comps:
             speaker, speaker_tok = _speaker_of(root), _subject(root)
@@ -228,7 +239,7 @@ def decompose(sent) -> list[RawClaim]:
     else:
         # parataxis "X did Y, Z reported"
         for c in root.children:
-            if c.dep_ in ("parataxis",) and c.lemma_ in REPORTING and _subject(c) is not None:
+            if c.dep_ in ("parataxis",) and lemma(c) in REPORTING and _subject(c) is not None:
                 speaker, speaker_tok = _speaker_of(c), _subject(c)
                 exclude |= _subtree(c)
     for t in sent:
@@ -264,7 +275,7 @@ def decompose(sent) -> list[RawClaim]:
     inner_speaker: dict[int, str] = {}
     for h in heads:
         for c in h.children:
-            if not (c.dep_ == "advcl" and c.tag_ == "VBG" and c.lemma_ in REPORTING):
+            if not (c.dep_ == "advcl" and c.tag_ == "VBG" and lemma(c) in REPORTING):
                 continue
             said = [x for x in c.children if x.dep_ == "ccomp"]
             who = _speaker_of(h) if said else None  # only here: a head may have thousands of children
@@ -289,7 +300,7 @@ def decompose(sent) -> list[RawClaim]:
             for k in (t.left_edge.i - 1, t.right_edge.i + 1):
                 if 0 <= k < len(t.doc) and t.doc[k].text == ",":
                     side.add(t.doc[k])
-        elif t.dep_ == "relcl" and t.lemma_ not in REPORTING and any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in ("who", "which", "that") for c in t.children):
+        elif t.dep_ == "relcl" and lemma(t) not in REPORTING and any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in ("who", "which", "that") for c in t.children):
             rel = {c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")}
             noun_toks = {x for x in t.head.subtree if x not in _subtree(t) and x.i <= t.head.i and x.dep_ != "punct"}
             body = _subtree(t) - set().union(*[_subtree(r) for r in rel])
@@ -314,7 +325,7 @@ def decompose(sent) -> list[RawClaim]:
         if any(c.dep_ == "conj" and c in sub_heads for c in h.children):
             toks = {t for t in toks if not (t.dep_ == "cc" and t.head == h and t.i > h.i)}
         toks = {t for t in toks if not (t.dep_ == "mark" and t.head == h and t.lower_ in ("that",))}
-        if h == root and root.lemma_ in REPORTING and speaker:
+        if h == root and lemma(root) in REPORTING and speaker:
             continue
         kind = "attribution" if speaker else ("clause" if len(heads) > 1 else "sentence")
         for variant in _entity_conjunct_variants(toks, sent):
@@ -370,7 +381,7 @@ def _expletive(t) -> bool:
     """"It's hard to imagine that ...", "it seems ...", "it was reported that ...": "it" refers to nothing."""
     head = t.head
     return t.dep_ == "expl" or any(c.dep_ in ("ccomp", "xcomp", "csubj") for c in head.children) and \
-        (head.lemma_ in ("be", "seem", "appear", "remain", "become") or head.tag_ == "VBN")
+        (lemma(head) in ("be", "seem", "appear", "remain", "become") or head.tag_ == "VBN")
 
 
 def _person(tok) -> bool | None:
@@ -379,7 +390,7 @@ def _person(tok) -> bool | None:
         return None
     if tok.lower_ in ("he", "she", "him", "her"):
         return True
-    if tok.lower_ == "it" or tok.lemma_.lower() in INSTITUTIONS:
+    if tok.lower_ == "it" or lemma(tok).lower() in INSTITUTIONS:
         return False
     if tok.ent_type_ == "PERSON":
         return True

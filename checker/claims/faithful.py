@@ -43,8 +43,12 @@ def keep_faithful(claims: list[Claim], nli, support: dict, batch_size: int = 32,
     whole = [statement_key(c.text) == statement_key(c.sentence.text) for c in claims]
     todo = [k for k, c in enumerate(claims) if c.role == "article" and not whole[k]]
     threshold = support.get("threshold", 0.5)
-    probs = nli.predict([(claims[k].sentence.text, hypothesis(claims[k])) for k in todo], batch_size=batch_size) if todo else []
-    bad = {k for k, p in zip(todo, probs) if _platt(support, float(p[0])) < threshold}
+    # each distinct (sentence, hypothesis) is judged once: a sentence repeated across articles
+    # (wire copy, boilerplate) costs one NLI call per claim, not one per copy
+    pairs = [(claims[k].sentence.text, hypothesis(claims[k])) for k in todo]
+    distinct = list(dict.fromkeys(pairs))
+    p_entail = dict(zip(distinct, nli.predict(distinct, batch_size=batch_size)[:, 0])) if distinct else {}
+    bad = {k for k, pair in zip(todo, pairs) if _platt(support, float(p_entail[pair])) < threshold}
     out: list[Claim] = []
     sentence_kept: set[str] = set()
     for k, c in enumerate(claims):
@@ -56,6 +60,6 @@ def keep_faithful(claims: list[Claim], nli, support: dict, batch_size: int = 32,
             sentence_kept.add(c.sentence.id)
             text, kind = cut(c.sentence.text, "sentence", max_chars)
             out.append(replace(c, text=text, kind=kind, speaker=None))
-    stats = {"decomposed_claims": len(todo), "entailed_by_sentence": len(todo) - len(bad),
+    stats = {"decomposed_claims": len(todo), "distinct_checks": len(distinct), "entailed_by_sentence": len(todo) - len(bad),
              "replaced_by_sentence": len(bad)}
     return out, stats

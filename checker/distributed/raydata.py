@@ -52,8 +52,10 @@ def _objs(xs) -> np.ndarray:
 
 
 def _worker_nli(spec: str, sha256: str, config):
+    from ..config import apply_precision
     from ..nli import load_nli
 
+    apply_precision(config)  # the driver's resolved precision (RayRunner.load_models)
     nli = load_nli(spec, max_length=config.nli_max_length, allow_download=config.allow_download)
     if nli.ref.sha256 != sha256:
         raise RuntimeError(f"this Ray worker's NLI model ({nli.ref.sha256[:12]}) is not the driver's "
@@ -76,10 +78,12 @@ def _claims_batch(batch: dict, spec: str, sha256: str, config) -> dict:
     return {"k": np.array(ks, dtype=np.int64), "blob": _objs(out)}
 
 
-def _embed_batch(batch: dict, batch_size: int) -> dict:
+def _embed_batch(batch: dict, batch_size: int, precision: str) -> dict:
     """Rows (k, pickled texts of one encode batch) -> (k, pickled float32 unit vectors)."""
+    from ..config import Config, apply_precision
     from ..embed import embed, load_embedder
 
+    apply_precision(Config(precision=precision))
     out = [pickle.dumps(embed(pickle.loads(b), load_embedder(), batch_size)) for b in batch["blob"]]
     return {"k": np.asarray(batch["k"], dtype=np.int64), "blob": _objs(out)}
 
@@ -96,11 +100,10 @@ def _nli_batch(batch: dict, spec: str, sha256: str, config) -> dict:
 
 def _worker_info() -> dict:
     import checker
-    from ..embed import load_embedder
+    from ..embed import dimension, load_embedder
 
     emb = load_embedder()
-    dim = getattr(emb, "get_embedding_dimension", None) or emb.get_sentence_embedding_dimension
-    return {"dim": int(dim()), "checker": checker.__file__}
+    return {"dim": dimension(emb), "checker": checker.__file__}
 
 
 # ------------------------------------------------------------------ on the driver
@@ -126,7 +129,8 @@ class RayEmbedder:
         # SentenceTransformer.encode batches texts longest first: send those batches whole
         order = np.argsort([-len(t) for t in texts])
         chunks = [order[s:s + batch_size] for s in range(0, len(order), batch_size)]
-        vecs = self.runner.map([[texts[i] for i in c] for c in chunks], _embed_batch, dict(batch_size=batch_size))
+        vecs = self.runner.map([[texts[i] for i in c] for c in chunks], _embed_batch,
+                               dict(batch_size=batch_size, precision=self.runner.precision))
         for c, v in zip(chunks, vecs):
             out[c] = v
         return out
@@ -172,6 +176,7 @@ class RayRunner:
         self.ray = ray
         self.blocks_per_cpu, self.max_docs_per_task = blocks_per_cpu, max_docs_per_task
         self.started = False
+        self.precision: str | None = None  # resolved by load_models
         self._info = None
         if not ray.is_initialized():
             try:
@@ -221,17 +226,26 @@ class RayRunner:
         return self._info
 
     def load_models(self, config) -> tuple:
+        from dataclasses import replace
+
         from ..claims import load_nlp
+        from ..config import resolve_precision
         from ..nli_models import resolve
 
         spec = str(config.nli_model or os.environ.get("CHECKER_NLI_MODEL") or "")
         ref = resolve(spec or None, config.allow_download)
+        # the driver resolves "auto" precision once: every worker computes as the driver would
+        self.precision = resolve_precision(config.precision)
+        config = replace(config, precision=self.precision)
         # spaCy here too: the compare stage's rules parse the claims of candidate pairs
         return load_nlp(), RayEmbedder(self), RayNLI(self, spec, ref, config)
 
     def extract_claims(self, docs, nlp, nli, config) -> tuple:
         """:func:`checker.pipeline.extract_claims` on the workers, a few articles per task."""
+        from dataclasses import replace
+
         per = max(1, min(self.max_docs_per_task, math.ceil(len(docs) / self.cpus)))
+        config = replace(config, precision=self.precision or config.precision)
         got = self.map(list(docs), _claims_batch, dict(spec=nli.spec, sha256=nli.ref.sha256, config=config),
                        rows_per_call=per)
         sentences, claims, stats = [], [], {}
