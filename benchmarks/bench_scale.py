@@ -6,7 +6,7 @@ For each N, every command a fresh process, cold (imports and model loading inclu
 with its own peak RSS (``os.wait4``):
 
 * ``checker add <corpus N> --store sN.db -q``: wall, peak RSS, claims, stories, NLI pairs (the
-  judgements the store holds), per-stage seconds (from ``checker.pipeline.add``'s counts, via
+  judgements the store holds), per-stage seconds (from ``checker.store.add.add``'s counts, via
   a second identical JSON line the child prints);
 * ``checker add <100 more> --store sN.db -q``: adding 100 to a store of N;
 * ``checker contradictions --store sN.db --format json``: the contradiction list, scored on
@@ -52,7 +52,7 @@ ADD_CHILD = r"""
 import json, sys
 sys.path.insert(0, {root!r})
 import checker
-from checker.pipeline import add
+from checker.store.add import add
 from checker.store import SQLiteStore
 db, paths = sys.argv[1], sys.argv[2:]
 st = SQLiteStore(db)
@@ -83,7 +83,7 @@ def timed(cmd: list[str], env: dict) -> tuple[dict, str]:
 
 
 def add_step(db: Path, folder: Path, env: dict) -> dict:
-    """``checker add`` as the CLI runs it (``checker.pipeline.add`` with the default config),
+    """``checker add`` as the CLI runs it (``checker.store.add.add`` with the default config),
     in a child that also prints add's counts."""
     row, stdout = timed([sys.executable, "-c", ADD_CHILD.format(root=str(ROOT)), str(db), str(folder)], env)
     row.update(json.loads(next(x[2:] for x in stdout.splitlines() if x.startswith("@@"))))

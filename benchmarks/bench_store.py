@@ -58,7 +58,7 @@ import torch
 torch.set_num_threads(1)
 sys.path.insert(0, {root!r})
 import checker
-from checker.pipeline import add
+from checker.store.add import add
 from checker.store import SQLiteStore, load_result
 from checker.report import report_dict
 t_import = time.perf_counter() - t0

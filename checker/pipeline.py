@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter
-from itertools import islice
 from pathlib import Path
 
 from . import claims as claims_stage
@@ -14,7 +12,7 @@ from .claims.faithful import keep_faithful
 from .cluster import candidate_pairs, cluster_claims
 from .compare import judge, reference_pairs
 from .config import Config, apply_precision, apply_threads
-from .embed import dimension, embed, load_embedder
+from .embed import embed, load_embedder
 from .nli import load_nli
 from .nli_models import calibration_problems
 from .records import Cluster, Result
@@ -146,163 +144,6 @@ def story_pairs(claims, vecs, stories, dup_of: dict[str, str], config):
     return clusters, pairs
 
 
-# ---------------------------------------------------------------------------------------------
-# The same stages into a store (checker add): new articles stream through in windows; each window
-# is grouped into stories with the stored ones near it, searched against its stories' stored
-# claims and judged, then committed one article per transaction.
-
-def add(paths: list[str | Path], store, config: Config | None = None, runner=None) -> dict:
-    """Add articles (files or directories) to a store (:class:`checker.store.SQLiteStore`):
-    ingest -> claims -> embed -> stories (with the stored stories near them) -> candidate pairs
-    (within each story, against its stored claims) -> compare -> commit, one article per
-    transaction. Unchanged files and stored documents are skipped; a changed file replaces its
-    old version. Returns counts and ``problems``. See :mod:`checker.store`.
-
-    ``runner``: None runs every stage in this process; a runner (:class:`checker.distributed.Runner`,
-    e.g. the Ray runner) supplies the models and runs claims, embedding and NLI elsewhere with
-    the same stage functions; story grouping, candidate search and commits stay here."""
-    from .store.files import changed_files, scan
-
-    config = config or Config.default()
-    say = Progress(config.progress)
-    counts = dict(files=0, unchanged_files=0, already_stored=0, replaced=0, added=0, duplicates=0, new_stories=0,
-                  claims=0, candidate_pairs=0, judged_pairs=0, contradictions=0)
-    problems: list = []
-    counts["timings"] = timings = {}
-    t0 = time.perf_counter()
-    with store.writing():
-        say(f"store {store.path}: {store.counts()['documents']} document(s) stored")
-        files = changed_files(paths, store, counts, problems)
-        pending = scan(files, store, config, counts, problems, on_file=lambda n: bar.grow(n - 1))
-        bar = _Bar(config.progress and bool(files), len(files))
-        window = list(islice(pending, config.add_window))
-        models = None
-        while window:
-            if models is None:
-                say("loading spaCy, embedding and NLI models")
-                t = time.perf_counter()
-                models = _load_models(config, store, problems, runner)
-                timings["load_models"] = round(time.perf_counter() - t, 3)
-            _add_window(window, store, models, config, counts, problems, bar, say, runner)
-            window = list(islice(pending, config.add_window))
-        bar.close()
-        store.save_index()
-    timings["total"] = round(time.perf_counter() - t0, 3)
-    say(f"added {counts['added']} article(s) ({counts['new_stories']} new stor{'y' if counts['new_stories'] == 1 else 'ies'}, "
-        f"{counts['duplicates']} duplicate(s)), {counts['claims']} claims, {counts['judged_pairs']} pairs judged, "
-        f"{counts['contradictions']} contradiction(s); skipped {counts['unchanged_files']} unchanged file(s) and "
-        f"{counts['already_stored']} stored document(s); replaced {counts['replaced']}")
-    return dict(counts, problems=problems)
-
-
-def _add_window(window, store, models, config, counts, problems, bar, say, runner=None) -> None:
-    from .errors import W104_NO_CLAIMS, Problem
-    from .store.incremental import article_vector, new_story_nn, plan_window, stored_story_pairs, window_story
-    from .store.sqlite import ArticleRecord
-
-    nlp, embedder, nli = models
-    timings = counts["timings"]
-    clock = [time.perf_counter()]
-
-    def lap(name: str) -> None:
-        now = time.perf_counter()
-        timings[name] = round(timings.get(name, 0.0) + now - clock[0], 3)
-        clock[0] = now
-
-    docs = [p.doc for p in window]
-    bar.stage(f"claims of {len(docs)}")
-    sentences, claims, _ = (runner.extract_claims if runner else extract_claims)(docs, nlp, nli, config)
-    lap("claims")
-    bar.stage("embedding")
-    vecs = embed([c.text for c in claims], embedder, config.embed_batch_size)
-    lap("embed")
-    of_doc: dict[str, list[int]] = {}
-    for i, c in enumerate(claims):
-        of_doc.setdefault(c.doc, []).append(i)
-    for d in docs:
-        if d.name not in of_doc:
-            problems.append(Problem("warning", W104_NO_CLAIMS, d.name, "no claims found in this document"))
-    bar.stage("stories")
-    plan = plan_window(store, docs, [p.text_key for p in window], claims, vecs, config)
-    # stories made of window articles only: the one-shot rule (claim clusters, cluster mates + kNN)
-    rep_name = {d.name: docs[plan.dup_window[k]].name for k, d in enumerate(docs) if plan.dup_window[k] is not None}
-    new = {}
-    for k, d in enumerate(docs):
-        if plan.new_story[k]:
-            new.setdefault(plan.story[k], []).append(d.name)
-    titles = {d.name: d.title for d in docs}
-    stories = [window_story(sid, names, titles, [(n, rep_name[n]) for n in names if n in rep_name])
-               for sid, names in new.items()]
-    clusters, pairs = story_pairs(claims, vecs, stories, rep_name, config)
-    next_cluster = [store.next_cluster_id()]
-
-    def alloc() -> int:
-        next_cluster[0] += 1
-        return next_cluster[0] - 1
-
-    cluster_of = {}
-    for cl in clusters:
-        cid = alloc()
-        cluster_of.update({c: cid for c in cl.claim_ids})
-    group_of = {d.name: rep_name.get(d.name, d.name) for d in docs}
-    nn_of = {}
-    for st in stories:
-        idx = [i for n in st.docs for i in of_doc.get(n, [])]
-        nn_of.update(zip(idx, new_story_nn([claims[i] for i in idx], vecs[idx], group_of, config)))
-    dates = {d.name: d.date for d in docs}
-    story_of = {d.name: plan.story[k] for k, d in enumerate(docs)}
-    lap("stories_and_candidates")
-    bar.stage(f"NLI on {len(pairs)} pairs")
-    judged = judge(claims, pairs, nli, nlp, config, dates=dates, story_of=story_of) if pairs else []
-    lap("compare")
-    later = {d.name: k for k, d in enumerate(docs)}
-    doc_of = {c.id: c.doc for c in claims}
-    by_article: dict[int, list] = {}
-    for j in judged:  # committed with the later of its two articles
-        by_article.setdefault(max(later[doc_of[j.a]], later[doc_of[j.b]]), []).append(j)
-    pairs_of = Counter(later[claims[max(i, j)].doc] for i, j, _ in pairs)
-    sentences_of: dict[str, list] = {}
-    for s in sentences:
-        sentences_of.setdefault(s.doc, []).append(s)
-    ids: dict[int, int] = {}  # window index -> stored id
-    bar.stage(None)
-    for k, (p, d) in enumerate(zip(window, docs)):
-        idx = of_doc.get(d.name, [])
-        mine, mvecs = [claims[i] for i in idx], vecs[idx]
-        dup_of = plan.dup_stored[k] if plan.dup_stored[k] is not None else (
-            ids[plan.dup_window[k]] if plan.dup_window[k] is not None else None)
-        if plan.new_story[k]:
-            js, cl, nn, nn_updates, npairs = by_article.get(k, []), [cluster_of[c.id] for c in mine], \
-                [nn_of[i] for i in idx], {}, pairs_of[k]
-        else:  # a stored story: search its stored claims, judge, commit
-            lap("commit")
-            sc = store.story_claims(plan.story[k])
-            found, cl, nn, nn_updates = stored_story_pairs(sc, dup_of, mvecs, alloc, config)
-            lap("stories_and_candidates")
-            rows, old, _ = store.claims_by_row({r for r, _, _ in found})
-            pos = {r: x for x, r in enumerate(rows)}
-            local = [(pos[r], len(old) + j, s) for r, j, s in found]
-            ds = store.dates({c.doc for c in old})
-            ds[d.name] = d.date
-            js = judge(old + mine, local, nli, nlp, config, dates=ds,
-                       story_of={c.doc: plan.story[k] for c in old + mine}) if local else []
-            npairs = len(found)
-            lap("compare")
-        ids[k] = store.commit_article(ArticleRecord(
-            doc=d, key=p.key, source=p.source, text_key=p.text_key, sentences=sentences_of.get(d.name, []),
-            claims=mine, vectors=mvecs, clusters=cl, nn=nn, vector=article_vector(d, mine, mvecs),
-            story=plan.story[k], dup_of=dup_of, judgements=js, nn_updates=nn_updates, source_sha256=p.source_sha256))
-        counts["added"] += 1
-        counts["duplicates"] += dup_of is not None
-        counts["new_stories"] += plan.new_story[k] and d.name == new[plan.story[k]][0]
-        counts["claims"] += len(mine)
-        counts["candidate_pairs"] += npairs
-        counts["judged_pairs"] += len(js)
-        counts["contradictions"] += sum(j.is_contradiction(config.thresholds["contradiction"]) for j in js)
-        bar.done(counts)
-    lap("commit")
-
-
 def load_models(config, problems, runner=None):
     """(spaCy, embedder, NLI) with torch threads and precision set from ``config``; a warning in ``problems``
     when the NLI model has no calibration of its own. ``runner``: its models (same interface)."""
@@ -317,50 +158,11 @@ def load_models(config, problems, runner=None):
     return nlp, embedder, nli
 
 
-def _load_models(config, store, problems, runner=None):
-    nlp, embedder, nli = load_models(config, problems, runner)
-    _check_models(store, {"embedder_dim": str(dimension(embedder)), "nli_sha256": nli.ref.sha256})
-    return nlp, embedder, nli
+def __getattr__(name: str):
+    """``checker.pipeline.add`` lives in :mod:`checker.store.add` (imported on first use: the
+    store imports this module's stages)."""
+    if name == "add":
+        from .store.add import add
 
-
-def _check_models(store, want: dict) -> None:
-    """A store holds the vectors and judgements of one embedder and one NLI model."""
-    from .store.schema import StoreError
-
-    for k, v in want.items():
-        have = store.meta(k)
-        if have is None:
-            store.set_meta(k, v)
-        elif have != v:
-            raise StoreError(f"the store was built with another {'NLI model' if k == 'nli_sha256' else 'embedder'} "
-                             f"({k} {have[:12]}, now {v[:12]}): use a new store")
-
-
-class _Bar:
-    """Articles added, with counts and an ETA, on stderr (tqdm); nothing when disabled."""
-
-    def __init__(self, enabled: bool, total: int):
-        self.bar = None
-        if enabled:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="article", desc="[checker] add", file=sys.stderr, dynamic_ncols=True,
-                            mininterval=1.0 if sys.stderr.isatty() else 10.0)
-
-    def grow(self, n: int) -> None:  # a file holds n + 1 articles (or none: -1)
-        if self.bar is not None:
-            self.bar.total += n
-
-    def stage(self, what: str | None) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(what or "", refresh=False)
-
-    def done(self, counts: dict) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(f"claims={counts['claims']} pairs={counts['judged_pairs']} "
-                                     f"contradictions={counts['contradictions']}", refresh=False)
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        return add
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

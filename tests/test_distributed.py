@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 import checker
 from checker import report
 from checker.cli import app
-from checker.pipeline import add
+from checker.store.add import add
 from checker.store import SQLiteStore, load_result
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from checker import errors as E
 from checker.cli import app
-from checker.config import Config
 from checker.ingest import expand, load, read_file, read_one
 from tests.conftest import SEEDS
 from tests.hostile_files import BAD_INPUTS, EXPECT_CODE, FILES, GOOD, make_hostile, unlock

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 import checker
 from checker import report
 from checker.cli import app
-from checker.pipeline import add
+from checker.store.add import add
 from checker.store import SQLiteStore, StoreError, load_result
 from checker.store.incremental import constrained_average_linkage
 from checker.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate, version_of

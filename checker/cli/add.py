@@ -24,7 +24,7 @@ def add_cmd(paths: List[Path] = typer.Argument(..., help="Article files or direc
     report --store`. With --ray, claims, embedding and NLI run on a Ray cluster; the results
     are those of a run without it."""
     from ..errors import E019_RAY_MISSING, E020_RAY_CONNECT, CheckerError, show_path
-    from ..pipeline import add
+    from ..store.add import add
     from ..store import SchemaError, open_store
 
     config = make_config(nli_model, allow_download, progress=not quiet, add_window=window)

@@ -1,6 +1,6 @@
 """Runners: where the heavy per-article stages run (issue 12, part 4).
 
-:func:`checker.pipeline.add` runs every stage in its own process unless it is given a
+:func:`checker.store.add.add` runs every stage in its own process unless it is given a
 :class:`Runner`. A runner supplies the three models the pipeline uses — a spaCy pipeline, an
 embedder (``encode``, as sentence-transformers) and an NLI model (``predict`` and ``ref``, as
 :class:`checker.nli.NLIModel`) — and runs the claims stage (:func:`checker.pipeline.extract_claims`).
@@ -23,7 +23,7 @@ INSTALL_HINT = 'pip install "checker[ray]"'
 
 class Runner(Protocol):
     def load_models(self, config) -> tuple:
-        """(nlp, embedder, nli) as :func:`checker.pipeline.add` uses them."""
+        """(nlp, embedder, nli) as :func:`checker.store.add.add` uses them."""
 
     def extract_claims(self, docs, nlp, nli, config) -> tuple:
         """What :func:`checker.pipeline.extract_claims` returns for ``docs``: (sentences, claims, stats)."""

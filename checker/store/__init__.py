@@ -22,7 +22,7 @@ from .sqlite import ArticleRecord, SQLiteStore
 
 
 class Store(Protocol):
-    """What :func:`checker.pipeline.add` and :func:`load_result` need of a store."""
+    """What :func:`checker.store.add.add` and :func:`load_result` need of a store."""
 
     path: str
 
