@@ -5,7 +5,8 @@ for N = 100, 1,000, 10,000 (``--sizes``), on the scale corpus (benchmarks/scale_
 For each N, every command a fresh process, cold (imports and model loading included), timed
 with its own peak RSS (``os.wait4``):
 
-* ``checker add <corpus N> --store sN.db -q``: wall, peak RSS, claims, stories, NLI pairs (the
+* ``checker add <corpus N> --store sN.db -q``: wall, peak RSS (the process's own, and summed
+  with its spaCy worker processes, sampled), claims, stories, NLI pairs (the
   judgements the store holds), per-stage seconds (from ``checker.store.add.add``'s counts, via
   a second identical JSON line the child prints);
 * ``checker add <100 more> --store sN.db -q``: adding 100 to a store of N;
@@ -64,13 +65,49 @@ print("@@" + json.dumps(out))
 """
 
 
+def tree_rss_mb(pid: int) -> float:
+    """The summed RSS of ``pid`` and all its descendants now (from /proc), in MB."""
+    parent, rss = {}, {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/status") as fh:
+                st = dict(line.split(":", 1) for line in fh if ":" in line)
+            parent[int(d)] = int(st["PPid"])
+            rss[int(d)] = int(st.get("VmRSS", "0 kB").split()[0])
+        except (OSError, KeyError, ValueError):
+            continue
+    total = 0
+    for q in rss:
+        a = q
+        while a and a != pid:
+            a = parent.get(a, 0)
+        if a == pid:
+            total += rss[q]
+    return total / 1024
+
+
 def timed(cmd: list[str], env: dict) -> tuple[dict, str]:
-    """Run ``cmd``; its wall time, peak RSS (its own ``ru_maxrss`` via wait4) and stdout."""
+    """Run ``cmd``; its wall time, peak RSS (its own ``ru_maxrss`` via wait4), the peak summed
+    RSS of it and its worker processes (sampled every 0.5 s) and its stdout."""
+    import threading
+
     load0 = os.getloadavg()[0]
     t = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         p = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, text=True)
+        peak, done = [0.0], threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.5):
+                peak[0] = max(peak[0], tree_rss_mb(p.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, ru = os.wait4(p.pid, 0)
+        done.set()
+        sampler.join()
         wall = time.perf_counter() - t
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -78,7 +115,8 @@ def timed(cmd: list[str], env: dict) -> tuple[dict, str]:
         stdout, stderr = out.read(), err.read()
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} ... exited {p.returncode}: {stderr[-3000:]}")
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(ru.ru_maxrss / 1024, 1), "load_before": round(load0, 2),
+    return {"wall_s": round(wall, 2), "peak_rss_mb": round(ru.ru_maxrss / 1024, 1),
+            "peak_tree_rss_mb": round(peak[0], 1), "load_before": round(load0, 2),
             "load_after": round(os.getloadavg()[0], 2)}, stdout
 
 
@@ -187,7 +225,7 @@ def main() -> None:
             row, found = contradictions([str(corpus)], env)
             run["one_shot"] = dict(row, labelled=score(found, labelled, stories, labels, renamed))
             save()
-        print(f"N={n}: {json.dumps({k: run['add'][k] for k in ('wall_s', 'peak_rss_mb', 'claims', 'judged_pairs')})}",
+        print(f"N={n}: {json.dumps({k: run['add'][k] for k in ('wall_s', 'peak_rss_mb', 'peak_tree_rss_mb', 'claims', 'judged_pairs')})}",
               file=sys.stderr, flush=True)
     ns = sorted(a.sizes)
     rows = [res["runs"][str(n)]["add"] for n in ns]

@@ -1,4 +1,5 @@
 """python -m checker"""
 from .cli import main
 
-main()
+if __name__ == "__main__":  # not in a spawned worker process (checker.claims.workers)
+    main()

@@ -107,6 +107,9 @@ class Config:
     # None: $CHECKER_PRECISION, else "auto". See apply_precision.
     precision: str | None = None
     progress: bool = True
+    # processes for the claims stage's spaCy parse (checker.claims.workers; None:
+    # $CHECKER_PARSE_PROCESSES, else the cores up to 4; 0 or 1: parse in the calling process)
+    parse_processes: int | None = None
     # checker add: new articles grouped into stories together (and held in memory) at a time
     add_window: int = 256
     # the NLI model (issue 11): None = $CHECKER_NLI_MODEL, else the shipped model; or a local

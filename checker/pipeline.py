@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from . import claims as claims_stage
 from . import ingest
 from .claims.faithful import keep_faithful
+from .claims.workers import maybe_pool
 from .cluster import candidate_pairs, cluster_claims
 from .compare import judge, reference_pairs
 from .config import Config, apply_precision, apply_threads
@@ -79,7 +81,8 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
         say("loading spaCy, embedding and NLI models")
         nlp, embedder, nli = load_models(config, problems)
     with timed("claims"):
-        sentences, claims, stats = extract_claims(docs, nlp, nli, config)
+        with maybe_pool(config, [d for d in docs if d.role == "article"]) or nullcontext() as pool:
+            sentences, claims, stats = extract_claims(docs, nlp, nli, config, pool)
         say(f"{len(sentences)} sentences, {len(claims)} claims ({stats['replaced_by_sentence']} of "
             f"{stats['decomposed_claims']} decomposed claims not entailed by their sentence: kept as the sentence)")
     from .errors import W104_NO_CLAIMS, Problem
@@ -113,10 +116,14 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
     return res
 
 
-def extract_claims(docs, nlp, nli, config):
+def extract_claims(docs, nlp, nli, config, pool=None):
     """Stage 2 (one-shot run and store alike): sentences and atomic claims, decomposed claims
-    that their sentence does not entail replaced by the sentence. (sentences, claims, stats)"""
-    sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
+    that their sentence does not entail replaced by the sentence. (sentences, claims, stats)
+    ``pool``: a :class:`checker.claims.workers.ParsePool` that does the spaCy part (same result)."""
+    if pool is not None:
+        sentences, claims = pool.extract(docs, config.max_claim_chars)
+    else:
+        sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
     claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size, config.max_claim_chars)
     return sentences, claims, stats
 

@@ -110,3 +110,31 @@ def test_saying_clause_is_the_subjects_claim(nlp):
     assert ("Blackwell rejected the findings.", None, "sentence") in out
     assert ("The officer's knee killed him.", "Blackwell", "relative") in out
     assert any(spk == "Blackwell" and kind == "attribution" and "knee" in t for t, spk, kind in out)
+
+
+# ---------------------------------------------------------------- spaCy on several cores (issue 12)
+
+def test_parse_pool_gives_the_claims_of_one_process(nlp):
+    """checker.claims.workers: shards of documents parsed in worker processes give exactly the
+    sentences and claims (ids, texts, kinds, speakers, offsets) of one process, in order."""
+    from checker import ingest
+    from checker.claims import extract
+    from checker.claims.workers import ParsePool, maybe_pool, shards
+    from checker.config import Config
+    from tests.conftest import SEEDS
+
+    cfg = Config.default(progress=False)
+    docs, _ = ingest.load([SEEDS], "article", cfg, skip={(SEEDS / "reference.txt").resolve()})
+    assert len(docs) >= 4
+    parts = shards(docs, 3)
+    assert [d for p in parts for d in p] == docs and len(parts) <= 3
+    key = lambda cs: [(c.id, c.text, c.kind, c.speaker, c.sentence.start, c.sentence.end) for c in cs]  # noqa: E731
+    s1, c1 = extract(docs, nlp, cfg.max_claim_chars)
+    with ParsePool(2) as pool:
+        s2, c2 = pool.extract(docs, cfg.max_claim_chars)
+        s3, c3 = pool.extract(docs[:1], cfg.max_claim_chars)  # the pool serves several calls
+    assert key(c2) == key(c1) and [(s.id, s.start, s.end) for s in s2] == [(s.id, s.start, s.end) for s in s1]
+    assert key(c3) == [k for k in key(c1) if k[0].startswith(docs[0].name + ":")]
+    # small inputs and one process: no pool (its start-up would cost more than it saves)
+    assert maybe_pool(cfg, docs) is None
+    assert maybe_pool(Config.default(progress=False, parse_processes=1), docs * 100) is None

@@ -14,6 +14,7 @@ from collections import Counter
 from itertools import islice
 from pathlib import Path
 
+from ..claims.workers import maybe_pool
 from ..compare import judge
 from ..config import Config
 from ..embed import dimension, embed
@@ -47,15 +48,21 @@ def add(paths: list[str | Path], store, config: Config | None = None, runner=Non
         pending = scan(files, store, config, counts, problems, on_file=lambda n: bar.grow(n - 1))
         bar = _Bar(config.progress and bool(files), len(files))
         window = list(islice(pending, config.add_window))
-        models = None
-        while window:
-            if models is None:
-                say("loading spaCy, embedding and NLI models")
-                t = time.perf_counter()
-                models = _load_models(config, store, problems, runner)
-                timings["load_models"] = round(time.perf_counter() - t, 3)
-            _add_window(window, store, models, config, counts, problems, bar, say, runner)
-            window = list(islice(pending, config.add_window))
+        models = pool = None
+        try:
+            while window:
+                if models is None:
+                    say("loading spaCy, embedding and NLI models")
+                    t = time.perf_counter()
+                    models = _load_models(config, store, problems, runner)
+                    # spaCy on every core while the window parses (not with a runner: its workers parse)
+                    pool = None if runner is not None else maybe_pool(config, [p.doc for p in window])
+                    timings["load_models"] = round(time.perf_counter() - t, 3)
+                _add_window(window, store, models, config, counts, problems, bar, say, runner, pool)
+                window = list(islice(pending, config.add_window))
+        finally:
+            if pool is not None:
+                pool.close()
         bar.close()
         store.save_index()
     timings["total"] = round(time.perf_counter() - t0, 3)
@@ -66,7 +73,7 @@ def add(paths: list[str | Path], store, config: Config | None = None, runner=Non
     return dict(counts, problems=problems)
 
 
-def _add_window(window, store, models, config, counts, problems, bar, say, runner=None) -> None:
+def _add_window(window, store, models, config, counts, problems, bar, say, runner=None, pool=None) -> None:
     from ..errors import W104_NO_CLAIMS, Problem
     from .incremental import article_vector, new_story_nn, plan_window, stored_story_pairs, window_story
     from .sqlite import ArticleRecord
@@ -82,7 +89,10 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
 
     docs = [p.doc for p in window]
     bar.stage(f"claims of {len(docs)}")
-    sentences, claims, _ = (runner.extract_claims if runner else extract_claims)(docs, nlp, nli, config)
+    if runner is not None:
+        sentences, claims, _ = runner.extract_claims(docs, nlp, nli, config)
+    else:
+        sentences, claims, _ = extract_claims(docs, nlp, nli, config, pool)
     lap("claims")
     bar.stage("embedding")
     vecs = embed([c.text for c in claims], embedder, config.embed_batch_size)
