@@ -72,6 +72,8 @@ class Config:
     # cosine; average-linkage groups cut at this distance (from calibration.json "stories")
     story_tfidf_weight: float = 0.5
     story_max_distance: float = 0.75
+    # the user says every article is about one story: no story grouping (duplicates still found)
+    one_story: bool = False
     # candidate pairs: cross-source pairs with cosine >= this go to NLI
     pair_min_similarity: float = 0.45
     max_pairs_per_claim: int = 8

@@ -117,7 +117,8 @@ def group(sim: np.ndarray, max_distance: float) -> list[int]:
 
 
 def group_stories(docs: list[Document], claims: list[Claim], vecs: np.ndarray, config) -> list[Story]:
-    """Stories of the article documents (the reference file belongs to none)."""
+    """Stories of the article documents (the reference file belongs to none); with
+    ``config.one_story`` all articles form one story."""
     arts = [d for d in docs if d.role == "article"]
     if not arts:
         return []
@@ -131,7 +132,10 @@ def group_stories(docs: list[Document], claims: list[Claim], vecs: np.ndarray, c
         else:
             first[k] = d.name
     reps = [d for d in arts if d.name not in dup_of]
-    labels = group(similarity(reps, claims, vecs, config.story_tfidf_weight), config.story_max_distance)
+    if getattr(config, "one_story", False):  # the user knows: one story (``--one-story``)
+        labels = [0] * len(reps)
+    else:
+        labels = group(similarity(reps, claims, vecs, config.story_tfidf_weight), config.story_max_distance)
     label_of = {d.name: lab for d, lab in zip(reps, labels)}
     members: dict[int, list[str]] = {}
     for d in arts:

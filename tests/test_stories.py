@@ -253,3 +253,24 @@ def test_a_claim_cut_at_max_chars_is_never_a_contradiction_side(tmp_path, nlp, e
     pairs = [j for j in res.judgements if j.a in ids or j.b in ids]
     assert all(j.contradiction == 0.0 and any(s.name == "fragment" for s in j.signals) for j in pairs if j.event == "same")
     assert not any(j.a in ids or j.b in ids for j in res.contradictions())
+
+
+def test_one_story_puts_every_article_in_one_story(tmp_path, nlp, embedder, nli):
+    """``--one-story`` / ``Config.one_story``: the user says the articles are one story; no
+    grouping splits them (identical articles are still duplicates), and a store refuses it."""
+    import checker
+    from typer.testing import CliRunner
+
+    from checker.cli import app
+
+    _jsonl(tmp_path / "golf1.jsonl", "g1", "Palmer's course hosts open",
+           "Arnold Palmer owns the Bay Hill course in Orlando.\n\nThe tournament starts on Thursday with 120 golfers.")
+    _jsonl(tmp_path / "senate.jsonl", "s1", "Senate rejects budget",
+           "The Senate rejected the budget resolution by a vote of 48 to 52.\n\nDemocrats said the cuts went too far.")
+    shutil.copy(tmp_path / "senate.jsonl", tmp_path / "senate_copy.jsonl")
+    assert len(_run([tmp_path]).stories) == 2
+    res = checker.run([str(tmp_path)], config=Config.default(progress=False, one_story=True))
+    assert len(res.stories) == 1 and len(res.stories[0].docs) == 3
+    assert res.stories[0].duplicates == (("senate_copy.jsonl#s1", "senate.jsonl#s1"),)
+    r = CliRunner().invoke(app, ["contradictions", "--store", str(tmp_path / "x.db"), "--one-story"])
+    assert r.exit_code == 2 and "--one-story applies to a one-shot run" in r.output

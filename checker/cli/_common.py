@@ -119,13 +119,14 @@ def make_config(nli_model: str | None, allow_download: bool, **overrides):
         fail(f"error [{exc.code}] --nli-model {show_path(exc.path)}: {exc.message}")
 
 
-def run_and_render(paths, reference, kind, fmt, output, threshold, quiet, nli_model=None, allow_download=False) -> None:
+def run_and_render(paths, reference, kind, fmt, output, threshold, quiet, nli_model=None, allow_download=False,
+                   one_story=False) -> None:
     from ..errors import CheckerError
     from ..pipeline import run
 
     check_output(output)
     check_reference(reference)
-    config = make_config(nli_model, allow_download, progress=not quiet)
+    config = make_config(nli_model, allow_download, progress=not quiet, one_story=one_story)
     try:
         result = run(paths, reference=reference, config=config)
     except CheckerError as exc:  # the model folder resolved but could not be loaded (E017/E018)
@@ -198,7 +199,7 @@ def store_filters(story, outlet, since, date_from, date_to) -> dict:
 
 
 def run_or_read(paths, reference, kind, fmt, output, threshold, quiet, nli_model, allow_download,
-                store, story, outlet, since, date_from, date_to) -> None:
+                store, story, outlet, since, date_from, date_to, one_story=False) -> None:
     """``checker contradictions/report``: a one-shot run over PATHS, or a read of --store."""
     filters = (story, outlet, since, date_from, date_to)
     if store is None:
@@ -206,13 +207,15 @@ def run_or_read(paths, reference, kind, fmt, output, threshold, quiet, nli_model
             fail("error: --story, --outlet, --since, --from and --to filter a store: give --store")
         if not paths:
             fail("error: give article files or directories, or --store")
-        run_and_render(paths, reference, kind, fmt, output, threshold, quiet, nli_model, allow_download)
+        run_and_render(paths, reference, kind, fmt, output, threshold, quiet, nli_model, allow_download, one_story)
         return
     if paths:
         fail("error: give either article paths (a one-shot run) or --store (read a store), not both; "
              "add articles to a store with `checker add`")
     if reference is not None:
         fail("error: --reference is not supported with --store")
+    if one_story:
+        fail("error: --one-story applies to a one-shot run (a store groups articles into stories as they arrive)")
     render_store(store, kind, fmt, output, threshold, store_filters(*filters), nli_model, allow_download)
 
 
@@ -240,6 +243,8 @@ ALLOW_DOWNLOAD = typer.Option(False, "--allow-download",
                               help="Allow fetching a --nli-model hub id from the Hugging Face Hub when it is not in "
                               "the local cache (also CHECKER_ALLOW_DOWNLOAD=1). Without it the checker never uses "
                               "the network.")
+ONE_STORY = typer.Option(False, "--one-story", help="Every article is about the same story: compare them all with "
+                         "each other (no story grouping; identical articles are still duplicates).")
 STORE = typer.Option(None, "--store", "-s", help="Read this store (built by `checker add`) instead of running on PATHS.")
 STORY = typer.Option(None, "--story", help="With --store: only this story (its id, as in the report).")
 OUTLET = typer.Option(None, "--outlet", help="With --store: only articles of this outlet (case-insensitive).")

@@ -7,7 +7,7 @@ import typer
 
 from . import app
 from ._common import (ALLOW_DOWNLOAD, NLI_MODEL, OUTPUT, PATHS, QUIET, REFERENCE, THRESHOLD, Format,
-                      run_or_read, STORE, STORY, OUTLET, SINCE, DATE_FROM, DATE_TO)
+                      run_or_read, ONE_STORY, STORE, STORY, OUTLET, SINCE, DATE_FROM, DATE_TO)
 
 
 @app.command("contradictions")
@@ -17,7 +17,8 @@ def contradictions_cmd(paths: List[Path] = PATHS, reference: Optional[Path] = RE
                        quiet: bool = QUIET, nli_model: Optional[str] = NLI_MODEL,
                        allow_download: bool = ALLOW_DOWNLOAD, store: Optional[Path] = STORE,
                        story: Optional[int] = STORY, outlet: Optional[str] = OUTLET, since: Optional[str] = SINCE,
-                       date_from: Optional[str] = DATE_FROM, date_to: Optional[str] = DATE_TO) -> None:
+                       date_from: Optional[str] = DATE_FROM, date_to: Optional[str] = DATE_TO,
+               one_story: bool = ONE_STORY) -> None:
     """Cross-source contradiction list, strongest first, with evidence on both sides."""
     run_or_read(paths, reference, "contradictions", fmt, output, threshold, quiet, nli_model, allow_download,
-                store, story, outlet, since, date_from, date_to)
+                store, story, outlet, since, date_from, date_to, one_story)
