@@ -88,7 +88,7 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def timed(cmd: list[str], env: dict) -> tuple[dict, str]:
+def timed(cmd: list[str], env: dict, ok: tuple[int, ...] = (0,)) -> tuple[dict, str]:
     """Run ``cmd``; its wall time, peak RSS (its own ``ru_maxrss`` via wait4), the peak summed
     RSS of it and its worker processes (sampled every 0.5 s) and its stdout."""
     import threading
@@ -113,9 +113,9 @@ def timed(cmd: list[str], env: dict) -> tuple[dict, str]:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
-    if p.returncode != 0:
+    if p.returncode not in ok:
         raise RuntimeError(f"{' '.join(cmd[:4])} ... exited {p.returncode}: {stderr[-3000:]}")
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(ru.ru_maxrss / 1024, 1),
+    return {"exit_code": p.returncode, "wall_s": round(wall, 2), "peak_rss_mb": round(ru.ru_maxrss / 1024, 1),
             "peak_tree_rss_mb": round(peak[0], 1), "load_before": round(load0, 2),
             "load_after": round(os.getloadavg()[0], 2)}, stdout
 
@@ -129,7 +129,8 @@ def add_step(db: Path, folder: Path, env: dict) -> dict:
 
 
 def contradictions(args: list[str], env: dict) -> tuple[dict, list]:
-    row, stdout = timed([sys.executable, "-m", "checker", "contradictions", *args, "--format", "json", "-q"], env)
+    # exit 1: some input was not usable (named on stderr), the others were checked
+    row, stdout = timed([sys.executable, "-m", "checker", "contradictions", *args, "--format", "json", "-q"], env, ok=(0, 1))
     return row, json.loads(stdout)["contradictions"]
 
 

@@ -190,8 +190,32 @@ def claim_facts(nlp, items: list[tuple[str, str | None]]) -> list:
     return out
 
 
+def stated_keys(claims: list[Claim], extra: dict[str, list[str]] | None = None) -> dict[str, set[str]]:
+    """Document -> statement keys of what it states itself: its sentences and its unattributed
+    claims (a claim it only reports, "X said ...", does not count), plus ``extra`` texts."""
+    out: dict[str, set[str]] = {}
+    for c in claims:
+        keys = out.setdefault(c.doc, set())
+        keys.add(statement_key(c.sentence.text))
+        if not c.speaker:
+            keys.add(statement_key(c.text))
+    for doc, texts in (extra or {}).items():
+        out.setdefault(doc, set()).update(statement_key(t) for t in texts)
+    return out
+
+
+def stated_by_both(a: Claim, b: Claim, keys: dict[str, set[str]]) -> bool:
+    """Whether one side's claim (or its whole sentence) is also stated by the other side's
+    article: then both articles say both things, and whatever tension there is lies within each
+    article (list items, a near-copy of one page), not between the sources."""
+    ka, kb = keys.get(a.doc, ()), keys.get(b.doc, ())
+    return (statement_key(a.text) in kb or statement_key(a.sentence.text) in kb
+            or statement_key(b.text) in ka or statement_key(b.sentence.text) in ka)
+
+
 def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, config,
-          say=None, dates: dict[str, str | None] | None = None, story_of: dict[str, int] | None = None) -> list[Judgement]:
+          say=None, dates: dict[str, str | None] | None = None, story_of: dict[str, int] | None = None,
+          statements: dict[str, list[str]] | None = None) -> list[Judgement]:
     """Judge the candidate pairs.
 
     * The same statement on both sides (after Unicode, case and punctuation normalisation) is
@@ -204,6 +228,12 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
       captions pasted into one sentence) is never a side of a contradiction.
     * A pair with one attributed side is ``kind="disputed"``, with two different speakers
       ``kind="views"`` (:func:`pair_kind`).
+    * A pair where one article also states the other side's claim or sentence itself
+      (:func:`stated_by_both`: near-copies of one page, list items) is not judged: the two
+      sources do not disagree. ``statements`` adds texts of documents whose claims are not all
+      in ``claims`` (the store: :meth:`checker.store.SQLiteStore.statements`).
+    * A claim with no verb (a list item, a timetable, a citation: "The New York Times, 28 Nov.
+      1990.") states nothing that can be contradicted: P(contradiction) 0, signal ``no_verb``.
 
     ``dates`` maps documents to their publication dates (relative dates are resolved
     against them); ``story_of`` maps documents to story ids. ``say`` is a
@@ -226,7 +256,8 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
                                      kind="fact", event="same_text", story=story_of.get(a.doc, story_of.get(b.doc))))
             continue
         rest.append((i, j, sim))
-    pairs = rest
+    keys = stated_keys(claims, statements)
+    pairs = [(i, j, sim) for i, j, sim in rest if not stated_by_both(claims[i], claims[j], keys)]
     used = sorted({i for i, _, _ in pairs} | {j for _, j, _ in pairs})
     if os.environ.get("CHECKER_LEGACY_FACTS"):  # the parse before issue 12 (benchmarks/bench_pipeline.py)
         docs = dict(zip(used, nlp.pipe([claims[i].text for i in used], batch_size=64)))
@@ -252,6 +283,10 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
         event, why = event_relation(fx[i], fx[j])
         if event == "different":
             sig = sig + (Signal("different_event", why),)
+            pc = 0.0
+        verbless = [claims[x].text for x in (i, j) if not fx[x].has_verb]
+        if verbless:  # nothing asserted: a list item, a timetable line, a citation
+            sig = sig + (Signal("no_verb", f"no verb in {verbless[0][:60]!r}"),)
             pc = 0.0
         cut = [c.text for c in (claims[i], claims[j]) if c.kind == "fragment"]
         if cut:  # a claim cut at max_claim_chars is not the sentence's statement: never a contradiction

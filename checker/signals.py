@@ -51,6 +51,7 @@ class ClaimFacts:
     root: str = ""  # lemma of the claim's main verb
     subject: frozenset = frozenset()  # lower-cased words of the main verb's subject
     negated_heads: frozenset = frozenset()  # lemmas of the words a negation negates ("not provide" -> provide)
+    has_verb: bool = True  # a verb or auxiliary anywhere in the claim (a list item or timetable has none)
 
 
 def _norm(s: str) -> str:
@@ -213,7 +214,7 @@ def facts(doc, ref_date: str | None = None) -> ClaimFacts:
     return ClaimFacts(doc.text, names, frozenset(numbers), frozenset(years), frozenset(months),
                       frozenset(weekdays), negated, content, slots,
                       {k: frozenset(v) for k, v in num_roles.items()}, tuple(sorted(set(dates), key=str)), root, subject,
-                      negated_heads)
+                      negated_heads, any(t.pos_ in ("VERB", "AUX") for t in doc))
 
 
 def aligned(a: ClaimFacts, b: ClaimFacts, sim: float, min_overlap: float = 0.6, min_shared: int = 2,

@@ -209,3 +209,14 @@ def test_long_prose_line_is_never_furniture():
                            "Follow the minister on his Telegram channel"]) == ["legal", "legal", "share-prompt"]
     assert classify_lines([sentence * 5]) == [None]  # 65 words of prose
     assert classify_lines([sentence * 2]) == ["legal"]  # a short line: as before
+
+
+def test_social_embed_captions_are_furniture():
+    """The caption of an embedded Instagram / Twitter post carries the post's own date: two pages
+    with embeds were flagged as contradicting each other on it (WiCE pages, scale corpus)."""
+    from checker.ingest.boilerplate import classify_lines
+
+    assert classify_lines(["A post shared by Mel Windsor (@amelwindsor) on Apr 3, 2018 at 5:03am PDT",
+                           "— Donald J. Trump (@realDonaldTrump) March 2, 2018",
+                           "A post shared by the ministry on Monday said the talks had failed."]) == \
+        ["social-embed", "social-embed", None]

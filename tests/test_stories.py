@@ -274,3 +274,37 @@ def test_one_story_puts_every_article_in_one_story(tmp_path, nlp, embedder, nli)
     assert res.stories[0].duplicates == (("senate_copy.jsonl#s1", "senate.jsonl#s1"),)
     r = CliRunner().invoke(app, ["contradictions", "--store", str(tmp_path / "x.db"), "--one-story"])
     assert r.exit_code == 2 and "--one-story applies to a one-shot run" in r.output
+
+
+def test_a_claim_the_other_article_states_too_is_no_disagreement():
+    """Near-copies of one page (list items, syndicated copy edited): if B also states A's claim
+    (or its sentence) itself, A-vs-B tension is within each article, not between sources. A
+    claim B only reports ("officials said X") does not count as B stating it."""
+    from checker.compare import stated_by_both, stated_keys
+
+    def claim(doc, k, text, speaker=None, sentence=None):
+        s = Sentence(id=f"{doc}:{k}", doc=doc, text=sentence or text, start=0, end=len(sentence or text))
+        return Claim(id=f"{doc}:{k}:0", doc=doc, role="article", text=text, sentence=s, speaker=speaker)
+
+    a1 = claim("A", 0, "8 April 1916: became 13th Reserve Bn.")
+    b1 = claim("B", 0, "8 April 1916: became 9th, 11th and 12th Reserve Bns.")
+    b2 = claim("B", 1, "8 April 1916: became 13th Reserve Bn.")
+    keys = stated_keys([a1, b1, b2])
+    assert stated_by_both(a1, b1, keys)  # B lists both items
+    reported = claim("C", 0, "China sends weapons to Russia.", speaker="officials",
+                     sentence="Officials said China sends weapons to Russia.")
+    fact = claim("D", 0, "China sends weapons to Russia.")
+    denial = claim("C", 1, "China does not send weapons to Russia.")
+    assert not stated_by_both(fact, denial, stated_keys([reported, fact, denial]))
+    # texts of stored documents come in through ``extra``
+    assert stated_by_both(a1, b1, stated_keys([a1, b1], {"B": ["8 April 1916 : became 13th Reserve Bn"]}))
+
+
+@pytest.mark.parametrize("text,has_verb", [
+    ("The New York Times, 28 Nov. 1990.", False),
+    ("1/15th (County of London) Battalion (Prince of Wales's Own Civil Service Rifles)", False),
+    ("The court issued an arrest warrant for Putin.", True),
+    ("Death toll rises to 45.", True),
+])
+def test_claims_without_a_verb_state_nothing(nlp, text, has_verb):
+    assert facts(nlp(text)).has_verb is has_verb

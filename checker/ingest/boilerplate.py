@@ -16,6 +16,11 @@ FURNITURE = [
     ("theme-notice", r"theme license is not validated|validate the license|theme options page"),
     ("share-prompt", r"^(join our|follow us|subscribe( to)?|sign up|share (this|on)|download (our|the) app|get the latest news)\b"),
     ("share-prompt", r"\b(whatsapp|telegram) channel\b"),
+    # the caption line of an embedded social post ("A post shared by Mel Windsor (@amelwindsor) on
+    # Apr 3, 2018 at 5:03am PDT"; WiCE's cited pages): each embed has its own date, so two pages
+    # with embeds "contradict" each other on it
+    ("social-embed", r"^a post (was )?shared by .{1,80}\bon [A-Z][a-z]{2,8}\.? \d{1,2}\b.{0,30}$"),
+    ("social-embed", r"^— .{1,60}\(@\w+\) [A-Z][a-z]{2,8} \d{1,2}, \d{4}$"),
     ("navigation", r"^(back to top( button)?|skip to (main )?content|menu|search|home|advertisement|sponsored)$"),
     ("cross-link", r"^(read (also|more|next|this)|see also|also read|watch|related|recommended)\s*[:\-–]"),
     ("cross-link", r"^read\s*:"),

@@ -166,7 +166,8 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
             ds = store.dates({c.doc for c in old})
             ds[d.name] = d.date
             js = judge(old + mine, local, nli, nlp, config, dates=ds,
-                       story_of={c.doc: plan.story[k] for c in old + mine}) if local else []
+                       story_of={c.doc: plan.story[k] for c in old + mine},
+                       statements=store.statements({c.doc for c in old})) if local else []
             npairs = len(found)
             lap("compare")
         ids[k] = store.commit_article(ArticleRecord(

@@ -180,6 +180,21 @@ class SQLiteStore:
             out.update(self.db.execute(f"SELECT name, date FROM documents WHERE name IN ({q})", part).fetchall())
         return out
 
+    def statements(self, names) -> dict[str, list[str]]:
+        """Document name -> the texts it states itself: its sentences and its unattributed
+        claims (see :func:`checker.compare.stated_keys`)."""
+        names = sorted(set(names))
+        out: dict[str, list[str]] = {}
+        for k in range(0, len(names), 500):
+            part = names[k:k + 500]
+            q = ",".join("?" * len(part))
+            for name, text in self.db.execute(
+                    f"SELECT d.name, s.text FROM sentences s JOIN documents d ON d.id = s.doc WHERE d.name IN ({q}) "
+                    f"UNION ALL SELECT d.name, c.text FROM claims c JOIN documents d ON d.id = c.doc "
+                    f"WHERE d.name IN ({q}) AND c.speaker IS NULL", part + part):
+                out.setdefault(name, []).append(text)
+        return out
+
     def representative_of(self, text_key: str) -> tuple[int, int] | None:
         """(id, story) of the stored article whose text is ``text_key`` (the first one stored)."""
         return self.db.execute("SELECT id, story FROM documents WHERE text_key = ? AND dup_of IS NULL ORDER BY id LIMIT 1",
