@@ -120,9 +120,13 @@ def extract_claims(docs, nlp, nli, config, pool=None):
     """Stage 2 (one-shot run and store alike): sentences and atomic claims, decomposed claims
     that their sentence does not entail replaced by the sentence. (sentences, claims, stats)
     ``pool``: a :class:`checker.claims.workers.ParsePool` that does the spaCy part (same result)."""
+    sentences = None
     if pool is not None:
-        sentences, claims = pool.extract(docs, config.max_claim_chars)
-    else:
+        try:
+            sentences, claims = pool.extract(docs, config.max_claim_chars)
+        except (RuntimeError, OSError) as exc:  # a worker died (killed, out of memory): parse here instead
+            print(f"[checker] spaCy worker failed ({str(exc)[:200]}); parsing in this process", file=sys.stderr)
+    if sentences is None:
         sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
     claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size, config.max_claim_chars)
     return sentences, claims, stats

@@ -138,3 +138,26 @@ def test_parse_pool_gives_the_claims_of_one_process(nlp):
     # small inputs and one process: no pool (its start-up would cost more than it saves)
     assert maybe_pool(cfg, docs) is None
     assert maybe_pool(Config.default(progress=False, parse_processes=1), docs * 100) is None
+
+
+def test_a_dead_parse_worker_does_not_end_the_run(nlp, nli):
+    """A worker killed mid-run (out of memory, a signal): the claims are parsed in this process."""
+    from checker import ingest
+    from checker.claims import extract
+    from checker.claims.workers import ParsePool
+    from checker.config import Config
+    from checker.pipeline import extract_claims
+    from tests.conftest import SEEDS
+
+    cfg = Config.default(progress=False)
+    docs, _ = ingest.load([SEEDS], "article", cfg, skip={(SEEDS / "reference.txt").resolve()})
+    pool = ParsePool(1)
+    for p in pool.procs:
+        p.kill()
+        p.wait()
+    try:
+        sentences, claims, _ = extract_claims(docs, nlp, nli, cfg, pool)
+    finally:
+        pool.close()
+    assert [c.id for c in claims] == [c.id for c in extract_claims(docs, nlp, nli, cfg)[1]]
+    assert len(sentences) == len(extract(docs, nlp, cfg.max_claim_chars)[0])

@@ -97,8 +97,11 @@ class ParsePool:
         results: list = [None] * len(parts)
 
         def send(k: int) -> None:  # a thread per worker: a large shard must not block the others
-            pickle.dump((parts[k], max_chars), self.procs[k].stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self.procs[k].stdin.flush()
+            try:
+                pickle.dump((parts[k], max_chars), self.procs[k].stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                self.procs[k].stdin.flush()
+            except OSError:  # the worker is gone: reading its reply says so
+                pass
 
         senders = [threading.Thread(target=send, args=(k,)) for k in range(len(parts))]
         for t in senders:
