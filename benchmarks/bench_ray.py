@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import platform
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -24,22 +23,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_store import articles, write  # noqa: E402
 
-
-def rows(path: Path) -> dict:
-    con = sqlite3.connect(path)
-    out = {}
-    for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'schema_version')"):
-        cols = [r[1] for r in con.execute(f"PRAGMA table_info({t})") if r[1] != "added"]
-        out[t] = con.execute(f"SELECT {', '.join(cols)} FROM {t} ORDER BY rowid").fetchall()
-    con.close()
-    return out
+from checker.store.sqlite import store_rows  # noqa: E402
 
 
 def contradictions(path: Path) -> list:
-    sys.path.insert(0, str(ROOT))
     import checker
     from checker.store import SQLiteStore, load_result
 
@@ -73,7 +64,7 @@ def main() -> None:
             (src / f"seed_{f.name}").write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
         single = run([str(src), "--store", str(tmp / "single.db")])
         ray = run([str(src), "--store", str(tmp / "ray.db"), "--ray", "auto"])
-        x, y = rows(tmp / "single.db"), rows(tmp / "ray.db")
+        x, y = store_rows(tmp / "single.db"), store_rows(tmp / "ray.db")
         res = dict(articles=a.n + 5, cpus=os.cpu_count(), load=os.getloadavg(), python=platform.python_version(),
                    single_process_wall_s=single, ray_auto_wall_s=ray,
                    tables_equal={t: x[t] == y[t] for t in x}, claims=len(x["claims"]), judgements=len(x["judgements"]),

@@ -71,16 +71,20 @@ class NLIModel:
         out = np.zeros((len(pairs), 3), dtype=np.float32)
         if not pairs:
             return out
-        with self.torch.inference_mode(), compute():
-            for idx in batches(pairs, batch_size, self.lengths(pairs)):
-                enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx],
-                                     truncation=True, max_length=self.max_length, padding=True,
-                                     return_tensors="pt")
-                probs = self.torch.softmax(self.model(**enc).logits.float(), dim=-1).numpy()
-                out[idx] = self.labels.to_canonical(probs)
-                if progress:
-                    progress(len(idx))
+        for idx in batches(pairs, batch_size, self.lengths(pairs)):
+            out[idx] = self.labels.to_canonical(self._forward(self._encode(pairs, idx)))
+            if progress:
+                progress(len(idx))
         return out
+
+    def _encode(self, pairs: list[tuple[str, str]], idx: list[int]):
+        return self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], truncation=True,
+                              max_length=self.max_length, padding=True, return_tensors="pt")
+
+    def _forward(self, enc) -> np.ndarray:
+        """Softmax of one encoded batch, in the process's precision (autocast is per thread)."""
+        with self.torch.inference_mode(), compute():
+            return self.torch.softmax(self.model(**enc).logits.float(), dim=-1).numpy()
 
     def predict_parallel(self, pairs: list[tuple[str, str]], batch_size: int = 32, workers: int = 1) -> np.ndarray:
         """:meth:`predict` with the batches' forward passes spread over ``workers`` threads of one
@@ -89,16 +93,7 @@ class NLIModel:
             return self.predict(pairs, batch_size=batch_size)
         out = np.zeros((len(pairs), 3), dtype=np.float32)
         bs = batches(pairs, batch_size, self.lengths(pairs))
-
-        def encode(idx):
-            return self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], truncation=True,
-                                  max_length=self.max_length, padding=True, return_tensors="pt")
-
-        def forward(enc):
-            with self.torch.inference_mode(), compute():
-                return self.torch.softmax(self.model(**enc).logits.float(), dim=-1).numpy()
-
-        for idx, probs in zip(bs, run_batches(bs, encode, forward, workers)):
+        for idx, probs in zip(bs, run_batches(bs, lambda idx: self._encode(pairs, idx), self._forward, workers)):
             out[idx] = self.labels.to_canonical(probs)
         return out
 

@@ -465,11 +465,7 @@ class Verifier:
         hit = self._ref_sources.get(source)
         if hit is not None:
             return hit
-        sents = source_sentences(source, self.nlp) or [Span(source, 0, len(source))]
-        if self.config.verify_premise == "window":
-            prem = windows(sents, source, self.nli.tokenizer, self.chunk_tokens) or [Span(source, 0, len(source))]
-        else:
-            prem = windows_per_sentence(sents, source, self.nli.tokenizer, self.chunk_tokens)
+        prem = self._premises(source_sentences(source, self.nlp), source)
         if len(self._ref_sources) > 64:
             self._ref_sources.clear()
         self._ref_sources[source] = out = _Source(prem, embed([w.text for w in prem], self.embedder))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ from checker import report
 from checker.cli import app
 from checker.store.add import add
 from checker.store import SQLiteStore, load_result
+from checker.store.sqlite import store_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -76,18 +76,6 @@ def ray_local():
         ray.shutdown()
 
 
-def _rows(path: Path) -> dict:
-    """Every table of a store, row by row (documents without the time they were added)."""
-    con = sqlite3.connect(path)
-    out = {}
-    for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'schema_version')"):
-        cols = [r[1] for r in con.execute(f"PRAGMA table_info({t})") if r[1] != "added"]
-        out[t] = con.execute(f"SELECT {', '.join(cols)} FROM {t} ORDER BY rowid").fetchall()
-    out["meta"] = con.execute("SELECT key, value FROM meta WHERE key IN ('embedder_dim', 'nli_sha256') ORDER BY key").fetchall()
-    con.close()
-    return out
-
-
 def test_ray_add_equals_single_process(ray_local, tmp_path, nlp, embedder, nli):
     from checker.distributed import ray_runner
 
@@ -111,7 +99,7 @@ def test_ray_add_equals_single_process(ray_local, tmp_path, nlp, embedder, nli):
     runner = ray_runner("auto")  # joins the module's Ray instance
     assert runner.info()["checker"] == checker.__file__  # the workers ran this checkout's code
 
-    a, b = _rows(one), _rows(two)
+    a, b = store_rows(one), store_rows(two)
     assert a.keys() == b.keys()
     for t in a:
         assert a[t] == b[t], f"table {t} differs"

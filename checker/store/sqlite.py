@@ -57,6 +57,18 @@ class ArticleRecord:
     source_sha256: str | None = None  # set: the file is complete with this article (sources row written)
 
 
+IN_CHUNK = 500  # values per "IN (...)" list (old SQLite builds allow 999 host parameters per statement)
+
+
+def _rows_in(db, sql: str, values, repeat: int = 1):
+    """The rows of ``sql`` over ``values``, IN_CHUNK at a time: each ``{q}`` in ``sql`` (there are
+    ``repeat``) becomes the chunk's placeholder list."""
+    values = list(values)
+    for k in range(0, len(values), IN_CHUNK):
+        part = values[k:k + IN_CHUNK]
+        yield from db.execute(sql.replace("{q}", ",".join("?" * len(part))), part * repeat)
+
+
 class SQLiteStore:
     """A checker store in one SQLite file. ``SQLiteStore(":memory:")`` keeps it in memory."""
 
@@ -139,11 +151,7 @@ class SQLiteStore:
 
     def representative_vectors(self, ids) -> tuple[np.ndarray, np.ndarray]:
         ids = [int(i) for i in ids]
-        out = []
-        for k in range(0, len(ids), 500):
-            part = ids[k:k + 500]
-            q = ",".join("?" * len(part))
-            out += self.db.execute(f"SELECT id, vector FROM documents WHERE id IN ({q}) ORDER BY id", part).fetchall()
+        out = list(_rows_in(self.db, "SELECT id, vector FROM documents WHERE id IN ({q}) ORDER BY id", ids))
         if not out:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 1), dtype=np.float32)
         return np.array([r[0] for r in out], dtype=np.int64), np.stack([_vec(r[1]) for r in out])
@@ -172,27 +180,17 @@ class SQLiteStore:
         return self.db.execute("SELECT 1 FROM documents WHERE name = ?", (name,)).fetchone() is not None
 
     def dates(self, names) -> dict[str, str | None]:
-        names = sorted(set(names))
-        out = {}
-        for k in range(0, len(names), 500):
-            part = names[k:k + 500]
-            q = ",".join("?" * len(part))
-            out.update(self.db.execute(f"SELECT name, date FROM documents WHERE name IN ({q})", part).fetchall())
-        return out
+        return dict(_rows_in(self.db, "SELECT name, date FROM documents WHERE name IN ({q})", sorted(set(names))))
 
     def statements(self, names) -> dict[str, list[str]]:
         """Document name -> the texts it states itself: its sentences and its unattributed
         claims (see :func:`checker.compare.stated_keys`)."""
-        names = sorted(set(names))
         out: dict[str, list[str]] = {}
-        for k in range(0, len(names), 500):
-            part = names[k:k + 500]
-            q = ",".join("?" * len(part))
-            for name, text in self.db.execute(
-                    f"SELECT d.name, s.text FROM sentences s JOIN documents d ON d.id = s.doc WHERE d.name IN ({q}) "
-                    f"UNION ALL SELECT d.name, c.text FROM claims c JOIN documents d ON d.id = c.doc "
-                    f"WHERE d.name IN ({q}) AND c.speaker IS NULL", part + part):
-                out.setdefault(name, []).append(text)
+        for name, text in _rows_in(
+                self.db, "SELECT d.name, s.text FROM sentences s JOIN documents d ON d.id = s.doc WHERE d.name IN ({q}) "
+                "UNION ALL SELECT d.name, c.text FROM claims c JOIN documents d ON d.id = c.doc "
+                "WHERE d.name IN ({q}) AND c.speaker IS NULL", sorted(set(names)), repeat=2):
+            out.setdefault(name, []).append(text)
         return out
 
     def representative_of(self, text_key: str) -> tuple[int, int] | None:
@@ -238,14 +236,11 @@ class SQLiteStore:
     def documents(self, ids) -> list[Document]:
         ids = [int(i) for i in ids]
         out: dict[int, Document] = {}
-        for k in range(0, len(ids), 500):
-            part = ids[k:k + 500]
-            q = ",".join("?" * len(part))
-            for r in self.db.execute(f"SELECT id, name, path, role, fmt, title, line, outlet, date, date_source, text, removed "
-                                     f"FROM documents WHERE id IN ({q})", part):
-                out[r[0]] = Document(name=r[1], path=r[2], role=r[3], fmt=r[4], raw="", text=r[10], offsets=(),
-                                     title=r[5], line=r[6], removed=tuple(tuple(x) for x in json.loads(r[11])),
-                                     outlet=r[7], date=r[8], date_source=r[9])
+        for r in _rows_in(self.db, "SELECT id, name, path, role, fmt, title, line, outlet, date, date_source, text, "
+                          "removed FROM documents WHERE id IN ({q})", ids):
+            out[r[0]] = Document(name=r[1], path=r[2], role=r[3], fmt=r[4], raw="", text=r[10], offsets=(),
+                                 title=r[5], line=r[6], removed=tuple(tuple(x) for x in json.loads(r[11])),
+                                 outlet=r[7], date=r[8], date_source=r[9])
         return [out[i] for i in ids if i in out]
 
     def claims(self, where: str, args: tuple = ()) -> tuple[list[int], list[Claim], np.ndarray]:
@@ -326,10 +321,7 @@ class SQLiteStore:
             if rec.judgements:
                 cids = {j.a for j in rec.judgements} | {j.b for j in rec.judgements}
                 missing = [c for c in cids if c not in claim_row]
-                for k in range(0, len(missing), 500):
-                    part = missing[k:k + 500]
-                    q = ",".join("?" * len(part))
-                    claim_row.update({cid: cr for cr, cid in db.execute(f"SELECT id, cid FROM claims WHERE cid IN ({q})", part)})
+                claim_row.update({cid: cr for cr, cid in _rows_in(db, "SELECT id, cid FROM claims WHERE cid IN ({q})", missing)})
                 db.executemany(
                     "INSERT INTO judgements (a, b, story, label, similarity, p_entail_ab, p_neutral_ab, p_contra_ab, "
                     "p_entail_ba, p_neutral_ba, p_contra_ba, contradiction, corroboration, kind, event, signals) "
@@ -387,11 +379,25 @@ class SQLiteStore:
     def document_rows(self, ids) -> list[tuple[int, str, int | None, int | None, str]]:
         """(id, name, story, dup_of, source) per document, ordered by source path, line and name."""
         ids = sorted({int(i) for i in ids})
-        out = []
-        for k in range(0, len(ids), 500):
-            part = ids[k:k + 500]
-            q = ",".join("?" * len(part))
-            out += self.db.execute(f"SELECT id, name, story, dup_of, source, coalesce(line, 0) FROM documents "
-                                   f"WHERE id IN ({q})", part).fetchall()
+        out = list(_rows_in(self.db, "SELECT id, name, story, dup_of, source, coalesce(line, 0) FROM documents "
+                            "WHERE id IN ({q})", ids))
         out.sort(key=lambda r: (r[4], r[5], r[1]))
         return [r[:5] for r in out]
+
+
+def store_rows(path: str | Path) -> dict[str, list[tuple]]:
+    """Every table of a store file row by row (documents without the time they were added) and,
+    under "meta", the models it was built with: two stores built from the same articles, in one
+    process or on Ray, compare equal (tests/test_distributed.py, benchmarks/bench_ray.py)."""
+    import sqlite3
+
+    con = sqlite3.connect(str(path))
+    try:
+        out = {}
+        for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'schema_version')"):
+            cols = [r[1] for r in con.execute(f"PRAGMA table_info({t})") if r[1] != "added"]
+            out[t] = con.execute(f"SELECT {', '.join(cols)} FROM {t} ORDER BY rowid").fetchall()
+        out["meta"] = con.execute("SELECT key, value FROM meta WHERE key IN ('embedder_dim', 'nli_sha256') ORDER BY key").fetchall()
+        return out
+    finally:
+        con.close()
