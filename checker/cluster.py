@@ -76,15 +76,21 @@ def cluster_claims(claims: list[Claim], vecs: np.ndarray, distance: float, first
 
 
 def candidate_pairs(claims: list[Claim], vecs: np.ndarray, clusters: list[Cluster],
-                    min_sim: float, per_claim: int) -> list[tuple[int, int, float]]:
-    """(i, j, cosine) with i < j, claims from different documents, never article vs itself.
+                    min_sim: float, per_claim: int, mates_per_claim: int | None = None,
+                    groups: list | None = None) -> list[tuple[int, int, float]]:
+    """(i, j, cosine) with i < j, claims of different articles, never article vs itself.
 
-    A pair qualifies if the two claims share a cluster, or if either is among the
-    other's ``per_claim`` nearest cross-document neighbours with cosine >= ``min_sim``.
-    Reference-vs-reference pairs are skipped.
+    A pair qualifies if either claim is among the other's ``per_claim`` nearest cross-article
+    neighbours with cosine >= ``min_sim``, or if the two share a cluster and the earlier one
+    (i) is among the later one's (j) cluster mates it pairs with (:func:`nearest_mates`: the
+    nearest of the earlier claims of its cluster, one per distinct statement, at most
+    ``mates_per_claim``; None: every mate). Claims of one article, or of an article and its
+    duplicate (``groups``: per claim, its article or the one it duplicates), never pair;
+    reference-vs-reference pairs are skipped.
     """
     n = len(claims)
-    if n < 2 or len({c.doc for c in claims}) < 2:  # one document: no pair can qualify (no search)
+    groups = list(groups) if groups is not None else [c.doc for c in claims]
+    if n < 2 or len(set(groups)) < 2:  # one article: no pair can qualify (no search)
         return []
     from sklearn.neighbors import NearestNeighbors
 
@@ -93,10 +99,11 @@ def candidate_pairs(claims: list[Claim], vecs: np.ndarray, clusters: list[Cluste
     dist, idx = nn.kneighbors(vecs)
     cluster_of = {cid: cl.id for cl in clusters for cid in cl.claim_ids}
     pairs: dict[tuple[int, int], float] = {}
+    ref = np.array([c.role == "reference" for c in claims])
+    garr = np.array(groups, dtype=object)
 
     def ok(i: int, j: int) -> bool:
-        a, b = claims[i], claims[j]
-        return a.doc != b.doc and not (a.role == "reference" and b.role == "reference")
+        return groups[i] != groups[j] and not (ref[i] and ref[j])
 
     for i in range(n):
         taken = 0
@@ -113,9 +120,37 @@ def candidate_pairs(claims: list[Claim], vecs: np.ndarray, clusters: list[Cluste
     for i, c in enumerate(claims):
         by_cluster.setdefault(cluster_of[c.id], []).append(i)
     for members in by_cluster.values():
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                i, j = members[x], members[y]
-                if ok(i, j) and (i, j) not in pairs:
-                    pairs[(i, j)] = float(vecs[i] @ vecs[j])
+        m = np.array(members)
+        for y in range(1, len(members)):
+            j = members[y]
+            earlier = m[:y][(garr[m[:y]] != groups[j]) & ~(ref[m[:y]] & ref[j])]
+            if not len(earlier):
+                continue
+            sims = vecs[earlier] @ vecs[j]
+            for x in nearest_mates(sims, [claims[i].text for i in earlier], mates_per_claim):
+                i = int(earlier[x])
+                pairs.setdefault((i, j), float(sims[x]))
     return sorted((i, j, s) for (i, j), s in pairs.items())
+
+
+def nearest_mates(sims: np.ndarray, texts, limit: int | None) -> list[int]:
+    """Which of a claim's earlier cluster mates (cosines ``sims``, their ``texts``, in claim
+    order) it is paired with: nearest first (ties: the earlier), one per distinct statement
+    (:func:`checker.textnorm.statement_key`: near-copies of one article repeat a sentence in
+    every copy, and one copy stands for them), at most ``limit``; None: all of them.
+
+    Bounded, the pairs of a story grow with its claims, not with their square: a story of
+    near-copies would otherwise pair every claim with every copy of it and of its variants."""
+    if limit is None:
+        return list(range(len(sims)))
+    from .textnorm import statement_key
+
+    out, seen = [], set()
+    for x in np.argsort(-np.asarray(sims), kind="stable"):
+        key = statement_key(texts[x])
+        if key not in seen:
+            seen.add(key)
+            out.append(int(x))
+            if len(out) == limit:
+                break
+    return out

@@ -77,6 +77,9 @@ class Config:
     # candidate pairs: cross-source pairs with cosine >= this go to NLI
     pair_min_similarity: float = 0.45
     max_pairs_per_claim: int = 8
+    # ... and with at most this many of its earlier cluster mates, the nearest, one per distinct
+    # statement (cluster.nearest_mates; None: all of them, quadratic in a story of near-copies)
+    max_mates_per_claim: int | None = 8
     # article claim vs reference statement: compared when cosine >= this (claims that
     # share nothing with a statement cannot be checked against it)
     reference_min_similarity: float = 0.2

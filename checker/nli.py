@@ -5,6 +5,7 @@ see :mod:`checker.nli_models` for how it is found and how its labels are read)."
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
@@ -16,6 +17,7 @@ from .config import compute, current_precision
 from .nli_models import CANONICAL, resolve
 
 LABELS = CANONICAL  # ("entailment", "neutral", "contradiction")
+NLI_CACHE_SIZE = 100_000  # pairs whose probabilities NLIModel keeps across calls (bf16), least recently used dropped
 
 
 class NLIModel:
@@ -58,6 +60,7 @@ class NLIModel:
             mpe = getattr(self.model.config, "max_position_embeddings", None)
             limit = mpe - 2 if isinstance(mpe, int) and mpe > 2 else None
         self.max_length = min(max_length, limit) if limit else max_length
+        self._cache: OrderedDict = OrderedDict()  # (premise, hypothesis) -> probabilities, bf16 only
 
     def lengths(self, pairs: list[tuple[str, str]]) -> list[int] | None:
         """Token lengths of the pairs when batches must hold one length each (bf16, see
@@ -68,13 +71,34 @@ class NLIModel:
         return [len(x) for x in enc["input_ids"]]
 
     def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32, progress=None) -> np.ndarray:
+        """Probabilities of each (premise, hypothesis). Each distinct pair is computed once (near-copies
+        of one article repeat the same claim pairs many times). In bf16, where a pair's result does
+        not depend on its batch (:func:`batches`), results are also kept across calls in a bounded
+        cache (``checker add`` judges the same stored claims against article after article)."""
         out = np.zeros((len(pairs), 3), dtype=np.float32)
         if not pairs:
             return out
-        for idx in batches(pairs, batch_size, self.lengths(pairs)):
-            out[idx] = self.labels.to_canonical(self._forward(self._encode(pairs, idx)))
+        distinct = list(dict.fromkeys(pairs))
+        cache = self._cache if current_precision() == "bf16" else {}
+        todo = [p for p in distinct if p not in cache]
+        if progress and len(pairs) > len(todo):
+            progress(len(pairs) - len(todo))
+        got = {}
+        for idx in batches(todo, batch_size, self.lengths(todo)):
+            probs = self.labels.to_canonical(self._forward(self._encode(todo, idx)))
+            got.update((todo[i], p) for i, p in zip(idx, probs))
             if progress:
                 progress(len(idx))
+        for k, p in enumerate(pairs):
+            out[k] = got[p] if p in got else cache[p]
+        if cache is self._cache:
+            for p in distinct:
+                if p in got:
+                    cache[p] = got[p]
+                else:
+                    cache.move_to_end(p)
+            while len(cache) > NLI_CACHE_SIZE:
+                cache.popitem(last=False)
         return out
 
     def _encode(self, pairs: list[tuple[str, str]], idx: list[int]):

@@ -144,7 +144,8 @@ def story_pairs(claims, vecs, stories, dup_of: dict[str, str], config):
             continue
         sub = [claims[i] for i in idx]
         cl = cluster_claims(sub, vecs[idx], config.cluster_distance, first_id=len(clusters))
-        for a, b, sim in candidate_pairs(sub, vecs[idx], cl, config.pair_min_similarity, config.max_pairs_per_claim):
+        for a, b, sim in candidate_pairs(sub, vecs[idx], cl, config.pair_min_similarity, config.max_pairs_per_claim,
+                                         config.max_mates_per_claim, [dup_of.get(c.doc, c.doc) for c in sub]):
             da, db = sub[a].doc, sub[b].doc
             if dup_of.get(da, da) != dup_of.get(db, db):
                 pairs.append((idx[a], idx[b], sim))

@@ -8,6 +8,8 @@ import unicodedata
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from rapidfuzz.distance import Indel
+
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
                          "–": "-", "—": "-", "‒": "-", "―": "-", "\u00a0": " "})
 
@@ -33,12 +35,20 @@ def statement_key(s: str) -> str:
 
 
 def same_statement(a: str, b: str, min_ratio: float = 0.95) -> bool:
-    """The same statement, up to encoding damage, punctuation, case or a stray word."""
+    """The same statement, up to encoding damage, punctuation, case or a stray word: the keys
+    match, or (keys of 20+ characters) difflib's ratio reaches ``min_ratio``.
+
+    difflib's ratio is 2M/(|a|+|b|), M the characters of its matching blocks; those blocks are a
+    common subsequence, so M <= the longest common subsequence and the ratio <= RapidFuzz's Indel
+    similarity 2 LCS/(|a|+|b|). Pairs under ``min_ratio`` by that bound (nearly all: ~0.1 ms in C
+    against ~1 ms in difflib) are turned down without difflib, with the same answers."""
     ka, kb = statement_key(a), statement_key(b)
     if not ka or not kb:
         return False
     if ka == kb:
         return True
     if min(len(ka), len(kb)) < 20:
+        return False
+    if not Indel.normalized_similarity(ka, kb, score_cutoff=min_ratio):
         return False
     return SequenceMatcher(None, ka, kb, autojunk=False).ratio() >= min_ratio

@@ -44,3 +44,51 @@ def test_one_document_story_has_no_candidate_pairs():
              for i in range(5)]
     assert C.candidate_pairs(claims + other, np.vstack([vecs, vecs]), C.cluster_claims(claims + other,
                              np.vstack([vecs, vecs]), 0.45), 0.45, 8)
+
+
+def _copies(n_copies: int, variants: int):
+    """A story of ``n_copies`` articles repeating one sentence (near-copies of one wire story), then
+    ``variants`` articles each with an edited version of it: one claim cluster."""
+    texts = ["The bridge will reopen on Monday after repairs, officials said."] * n_copies
+    texts += [f"The bridge will reopen on {d} after repairs, officials said." for d in
+              ("Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[:variants]]
+    claims = []
+    for k, t in enumerate(texts):
+        s = Sentence(id=f"a{k}:0", doc=f"a{k}", text=t, start=0, end=len(t))
+        claims.append(Claim(id=f"a{k}:0:0", doc=f"a{k}", role="article", text=t, sentence=s, speaker=None,
+                            kind="sentence"))
+    base = _vectors(1, 1, 0.0, seed=3)[0]
+    rng = np.random.default_rng(4)
+    vecs = []
+    for k, t in enumerate(texts):
+        v = base + (0.0 if k < n_copies else 0.05 * rng.normal(size=base.shape))
+        vecs.append(v / np.linalg.norm(v))
+    return claims, np.array(vecs, dtype=np.float32)
+
+
+def test_cluster_mates_are_bounded_one_per_statement():
+    """Near-copies: every claim paired with every copy is quadratic. Bounded, a claim pairs with
+    its nearest earlier mates, one per distinct statement: each variant still meets the
+    original sentence (the earliest copy stands for the others), and pairs grow linearly."""
+    claims, vecs = _copies(40, 3)
+    clusters = C.cluster_claims(claims, vecs, 0.45)
+    assert len(clusters) == 1
+    every = C.candidate_pairs(claims, vecs, clusters, 0.45, 1, None)
+    assert len(every) == 43 * 42 // 2
+    bounded = C.candidate_pairs(claims, vecs, clusters, 0.45, 1, 8)
+    assert len(bounded) < 3 * 43
+    for v in range(40, 43):  # each variant meets the original (in a0, the earliest copy) and the earlier variants
+        assert (0, v) in {(i, j) for i, j, _ in bounded}
+        assert all((w, v) in {(i, j) for i, j, _ in bounded} for w in range(40, v))
+    # the limit counts distinct statements: at most 2 here for the copies, never 8 copies of one
+    later = [i for i, j, _ in bounded if j == 39]
+    assert len(later) <= 2
+    assert C.nearest_mates(np.array([0.9, 0.99, 0.99, 0.5]), ["x", "y", "y.", "z"], 2) == [1, 0]
+
+
+def test_duplicates_never_pair_and_leave_the_neighbour_slots_free():
+    claims, vecs = _copies(3, 1)
+    clusters = C.cluster_claims(claims, vecs, 0.45)
+    groups = ["a0", "a0", "a2", "a3"]  # a1 duplicates a0
+    pairs = {(i, j) for i, j, _ in C.candidate_pairs(claims, vecs, clusters, 0.45, 1, 8, groups)}
+    assert (0, 1) not in pairs and (0, 3) in pairs

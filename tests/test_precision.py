@@ -66,9 +66,11 @@ def test_bf16_results_do_not_depend_on_the_rest_of_the_call(nli, embedder, resto
     if not cpu_has_bf16():
         pytest.skip("no native bf16 on this CPU")
     apply_precision(Config(precision="bf16"))
+    nli._cache.clear()  # computed afresh, not read from the cache of earlier calls
     full = nli.predict(PAIRS, batch_size=8)
     for part in (PAIRS[:7], PAIRS[11:], PAIRS[::3]):
         idx = [PAIRS.index(p) for p in part]
+        nli._cache.clear()
         assert np.array_equal(nli.predict(part, batch_size=8), full[idx])
     assert np.array_equal(nli.predict_parallel(PAIRS, batch_size=8, workers=2), full)
     vecs = embed(SENTENCES, embedder, batch_size=4)
@@ -77,3 +79,25 @@ def test_bf16_results_do_not_depend_on_the_rest_of_the_call(nli, embedder, resto
     # a repeated text is encoded once and gets the same vector
     twice = embed(SENTENCES[:2] + SENTENCES[:2], embedder)
     assert np.array_equal(twice[:2], twice[2:])
+
+
+def test_nli_computes_each_distinct_pair_once(nli, restore_precision, monkeypatch):
+    """Repeated pairs (near-copies of one article) are computed once and get the same
+    probabilities; in bf16 a later call takes them from the cache; fp32 keeps no cache."""
+    calls = []
+    forward = nli._forward
+    monkeypatch.setattr(nli, "_forward", lambda enc: calls.append(len(enc["input_ids"])) or forward(enc))
+    pairs = PAIRS[:6] * 3
+    for precision in ("fp32", "bf16") if cpu_has_bf16() else ("fp32",):
+        apply_precision(Config(precision=precision))
+        nli._cache.clear()
+        calls.clear()
+        done = []
+        p = nli.predict(pairs, batch_size=4, progress=done.append)
+        assert sum(calls) == 6 and sum(done) == len(pairs)
+        assert np.array_equal(p[:6], p[6:12]) and np.array_equal(p[:6], p[12:])
+        calls.clear()
+        again = nli.predict(PAIRS[:8], batch_size=4)
+        assert sum(calls) == (2 if precision == "bf16" else 8)
+        assert np.array_equal(again[:6], p[:6]) if precision == "bf16" else np.allclose(again[:6], p[:6], atol=1e-5)
+        assert len(nli._cache) == (8 if precision == "bf16" else 0)

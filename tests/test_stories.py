@@ -48,6 +48,35 @@ def test_same_statement_normalisation():
     assert not same_statement("The vote was 56-44.", "The vote was 44-56.")
 
 
+def test_same_statement_bound_changes_no_answer():
+    """RapidFuzz's Indel similarity bounds difflib's ratio from above: every answer equals
+    difflib's on sentences of the seeds and seeded edits of them (a stray word, a swapped
+    character, a cut), near the 0.95 threshold and far from it."""
+    import random
+    import re
+    from difflib import SequenceMatcher
+
+    from checker.textnorm import statement_key
+
+    sents = [s for p in sorted(SEEDS.glob("*.txt")) for s in re.split(r"(?<=[.!?])\s+", p.read_text(encoding="utf-8"))
+             if len(s) > 40][:120]
+    rng = random.Random(7)
+    pairs = list(zip(sents, sents[1:]))
+    for s in sents:
+        w = s.split()
+        k = rng.randrange(len(w))
+        pairs += [(s, " ".join(w[:k] + ["really"] + w[k:])), (s, " ".join(w[:k] + w[k + 1:])), (s, s[: len(s) * 9 // 10]),
+                  (s, s.replace(s[k % len(s)], "x", 1))]
+    near = 0
+    for a, b in pairs:
+        ka, kb = statement_key(a), statement_key(b)
+        ref = ka == kb or (bool(ka) and bool(kb) and min(len(ka), len(kb)) >= 20
+                           and SequenceMatcher(None, ka, kb, autojunk=False).ratio() >= 0.95)
+        assert same_statement(a, b) == ref, (a, b)
+        near += ref and ka != kb
+    assert near > 50 and len(pairs) - near > 150  # the bound was put to the test both ways
+
+
 def test_identical_sentences_in_different_articles_corroborate(tmp_path, nlp, embedder, nli):
     common = "The Senate voted 56-44 to advance the bill on Tuesday, with six Republicans joining all Democrats."
     _jsonl(tmp_path / "a.jsonl", "a", "Senate advances bill", common + "\n\nThe bill now goes to a final vote.")

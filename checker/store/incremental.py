@@ -17,7 +17,8 @@ search for new articles, against what is stored (never against all of it).
   each claim's ``max_pairs_per_claim`` nearest cross-article neighbours). A new article of a
   stored story is searched against that story's stored claims (:func:`stored_story_pairs`): its
   claims join the nearest claim cluster by the same average-linkage criterion (or start one) and
-  pair with their cluster mates of other articles, and with every stored claim where either is
+  pair with their nearest cluster mates of other articles (:func:`checker.cluster.nearest_mates`:
+  one per distinct statement, at most ``max_mates_per_claim``), and with every stored claim where either is
   among the other's ``max_pairs_per_claim`` nearest cross-article neighbours (each stored claim
   keeps the cosines of its best neighbours, ``nn``). The search is exact over the story's claims.
 
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..cluster import nearest_mates
 from ..records import Claim, Document, Story
 from ..stories import article_vectors, group, similarity
 
@@ -252,8 +254,9 @@ def stored_story_pairs(sc: dict, doc_group: int | None, vecs: np.ndarray, next_c
             if mean[b] < cdist:
                 best = int(ids[b])
         my_clusters.append(best if best is not None else next_cluster())
-        # cluster mates of other articles
-        for x in np.flatnonzero((clus == my_clusters[-1]) & ok):
+        # cluster mates of other articles: the nearest, one per distinct statement (as in one run)
+        mates = np.flatnonzero((clus == my_clusters[-1]) & ok)
+        for x in mates[nearest_mates(s[mates], [sc["texts"][y] for y in mates], config.max_mates_per_claim)]:
             pairs[(int(rows[x]), j)] = float(s[x])
         # k nearest cross-article neighbours, both ways
         se = np.where(ok & (s >= floor), s, -np.inf)

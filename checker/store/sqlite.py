@@ -213,14 +213,15 @@ class SQLiteStore:
 
     def story_claims(self, story: int) -> dict:
         """Every claim of a story, as arrays: "rows" (claim row ids), "docs", "groups" (the
-        article, or the article it duplicates), "clusters", "vectors", and "nn" (a list)."""
+        article, or the article it duplicates), "clusters", "vectors", and lists "nn" and "texts"."""
         rows = self.db.execute(
-            "SELECT c.id, c.doc, coalesce(d.dup_of, d.id), c.cluster, v.vector, v.nn FROM claims c "
+            "SELECT c.id, c.doc, coalesce(d.dup_of, d.id), c.cluster, v.vector, v.nn, c.text FROM claims c "
             "JOIN documents d ON d.id = c.doc JOIN claim_vectors v ON v.claim = c.id WHERE d.story = ? ORDER BY c.id",
             (story,)).fetchall()
         out = {k: np.array([r[x] for r in rows], dtype=np.int64) for x, k in enumerate(("rows", "docs", "groups", "clusters"))}
         out["vectors"] = np.stack([_vec(r[4]) for r in rows]) if rows else np.zeros((0, 1), dtype=np.float32)
         out["nn"] = [_vec(r[5]) for r in rows]
+        out["texts"] = [r[6] for r in rows]
         return out
 
     def next_story_id(self) -> int:
