@@ -226,14 +226,15 @@ def main() -> None:
             row, found = contradictions([str(corpus)], env)
             run["one_shot"] = dict(row, labelled=score(found, labelled, stories, labels, renamed))
             save()
-        print(f"N={n}: {json.dumps({k: run['add'][k] for k in ('wall_s', 'peak_rss_mb', 'peak_tree_rss_mb', 'claims', 'judged_pairs')})}",
+        print(f"N={n}: {json.dumps({k: run['add'][k] for k in ('wall_s', 'peak_rss_mb', 'peak_tree_rss_mb', 'claims', 'judged_pairs', 'nli_pairs')})}",
               file=sys.stderr, flush=True)
     ns = sorted(a.sizes)
     rows = [res["runs"][str(n)]["add"] for n in ns]
     res["growth_exponent"] = {
         "wall": exponent(ns, [r["wall_s"] for r in rows]),
         "work_without_model_loading": exponent(ns, [r["timings"]["total"] - r["timings"].get("load_models", 0) for r in rows]),
-        "nli_pairs": exponent(ns, [r["judged_pairs"] for r in rows]),
+        "judged_pairs": exponent(ns, [r["judged_pairs"] for r in rows]),
+        "nli_pairs": exponent(ns, [r["nli_pairs"] for r in rows]),
         "claims": exponent(ns, [r["claims"] for r in rows])}
     res["machine"]["load_at_end"] = os.getloadavg()[0]
     save()

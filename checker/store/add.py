@@ -38,7 +38,7 @@ def add(paths: list[str | Path], store, config: Config | None = None, runner=Non
     config = config or Config.default()
     say = Progress(config.progress)
     counts = dict(files=0, unchanged_files=0, already_stored=0, replaced=0, added=0, duplicates=0, new_stories=0,
-                  claims=0, candidate_pairs=0, judged_pairs=0, contradictions=0)
+                  claims=0, candidate_pairs=0, judged_pairs=0, nli_pairs=0, contradictions=0)
     problems: list = []
     counts["timings"] = timings = {}
     t0 = time.perf_counter()
@@ -67,7 +67,7 @@ def add(paths: list[str | Path], store, config: Config | None = None, runner=Non
         store.save_index()
     timings["total"] = round(time.perf_counter() - t0, 3)
     say(f"added {counts['added']} article(s) ({counts['new_stories']} new stor{'y' if counts['new_stories'] == 1 else 'ies'}, "
-        f"{counts['duplicates']} duplicate(s)), {counts['claims']} claims, {counts['judged_pairs']} pairs judged, "
+        f"{counts['duplicates']} duplicate(s)), {counts['claims']} claims, {counts['judged_pairs']} pairs judged ({counts['nli_pairs']} by NLI), "
         f"{counts['contradictions']} contradiction(s); skipped {counts['unchanged_files']} unchanged file(s) and "
         f"{counts['already_stored']} stored document(s); replaced {counts['replaced']}")
     return dict(counts, problems=problems)
@@ -180,6 +180,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
         counts["claims"] += len(mine)
         counts["candidate_pairs"] += npairs
         counts["judged_pairs"] += len(js)
+        counts["nli_pairs"] += sum(j.event != "same_text" for j in js)  # the others: one text on both sides, no NLI
         counts["contradictions"] += sum(j.is_contradiction(config.thresholds["contradiction"]) for j in js)
         bar.done(counts)
     lap("commit")
