@@ -220,3 +220,21 @@ def test_social_embed_captions_are_furniture():
                            "— Donald J. Trump (@realDonaldTrump) March 2, 2018",
                            "A post shared by the ministry on Monday said the talks had failed."]) == \
         ["social-embed", "social-embed", None]
+
+
+def test_crawled_page_metadata_is_furniture_and_gives_title_and_date(tmp_path):
+    """A crawled page's "(meta data) KEY: value" header is not article text (two pages were
+    flagged as contradicting each other on "Brian Solomon is meta data" vs "Starbucks is meta
+    data"); its TITLE and PUBLISHED DATETIME are the document's title and date."""
+    from checker import ingest
+    from checker.config import Config
+
+    p = tmp_path / "page.md"
+    p.write_text("(meta data) TITLE: Struck By Starbucks\n(meta data) AUTHOR: Brian Solomon\n"
+                 "(meta data) PUBLISHED DATETIME: 6/30/2016 11:00:00 PM\n\n"
+                 "Starbucks opened its first store in the city on Tuesday, the company said.\n", encoding="utf-8")
+    (doc,), problems = ingest.load([str(p)], "article", Config(progress=False))
+    assert not problems
+    assert doc.title == "Struck By Starbucks" and doc.date == "2016-06-30"
+    assert "meta data" not in doc.text and doc.text.strip().startswith("Starbucks opened")
+    assert [why for _, _, why in doc.removed].count("page-metadata") == 3

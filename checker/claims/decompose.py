@@ -291,7 +291,7 @@ def decompose(sent) -> list[RawClaim]:
     extra: list[RawClaim] = []
     side: set = set()
     for t in sent:
-        if t.dep_ == "appos" and t.head.pos_ == "PROPN" and _set_off(t):
+        if t.dep_ == "appos" and t.head.pos_ == "PROPN" and _set_off(t) and _description(t, sent):
             noun = _text({x for x in t.head.subtree if x not in _subtree(t) and x.dep_ != "punct" and x.i < t.i})
             be = "are" if _plural(t.head) else "is"
             extra.append(RawClaim(_finish(f"{noun} {be} {_text(_subtree(t))}"), "appositive", inner_speaker.get(t.i, _says(t, speaker, speaker_tok))))
@@ -375,6 +375,28 @@ def _set_off(app) -> bool:
     diplomat,"); "an Ethiopian Airlines 737 MAX 8" is a compound name, not "Airlines is 737 MAX 8"."""
     k = app.left_edge.i - 1
     return k >= 0 and app.doc[k].text in (",", "(", "—", "–", "-")
+
+
+def _description(app, sent) -> bool:
+    """An appositive that describes its noun ("Wang Yi, China's top diplomat"), not a field of a
+    list, table or citation line read as one: "Thomas muller, bayern munich ( 13 )." (no verb in
+    the sentence: a list), "..., Australian National University, http://adb.anu.edu.au/..." (a URL),
+    "Biography, Volume 8, (MUP)" (a locator; or a bracket it does not close), "Watford ( 3 - 5 - 2 )"
+    (a number)."""
+    toks = sorted(_subtree(app), key=lambda x: x.i)
+    if not any(x.pos_ in ("VERB", "AUX") for x in sent):
+        return False
+    if any(x.like_url or x.like_email for x in toks):
+        return False
+    if app.text[:1].isdigit():  # a number: only an age ("Nujeen, 16, ...": set off by commas)
+        return len(toks) == 1 and app.text.isdigit() and 1 <= int(app.text) <= 120 and \
+            app.doc[app.i - 1].text == ","
+    # a locator, "Volume 8", "page 12": a bare common noun numbered ("age 40" is an age)
+    if app.pos_ == "NOUN" and app.lower_ != "age" and any(c.dep_ == "nummod" for c in app.children) and \
+            not any(c.dep_ in ("det", "poss") for c in app.children):
+        return False
+    text = "".join(x.text for x in toks)
+    return all(text.count(o) == text.count(c) for o, c in ("()", "[]", "{}"))
 
 
 def _expletive(t) -> bool:

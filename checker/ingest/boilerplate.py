@@ -21,6 +21,9 @@ FURNITURE = [
     # with embeds "contradict" each other on it
     ("social-embed", r"^a post (was )?shared by .{1,80}\bon [A-Z][a-z]{2,8}\.? \d{1,2}\b.{0,30}$"),
     ("social-embed", r"^— .{1,60}\(@\w+\) [A-Z][a-z]{2,8} \d{1,2}, \d{4}$"),
+    # a crawled page's metadata header ("(meta data) TITLE: ...", "(meta data) AUTHOR: ...": the
+    # Common Crawl page dumps WiCE cites); its title and date are read by ingest.meta.crawl_fields
+    ("page-metadata", r"^\(meta data\) [A-Z][A-Z ]{1,40}:"),
     ("navigation", r"^(back to top( button)?|skip to (main )?content|menu|search|home|advertisement|sponsored)$"),
     ("cross-link", r"^(read (also|more|next|this)|see also|also read|watch|related|recommended)\s*[:\-–]"),
     ("cross-link", r"^read\s*:"),

@@ -106,16 +106,38 @@ def _plain_title(text: str) -> str | None:
     return None
 
 
+CRAWL_FIELD = re.compile(r"^\(meta data\) ([A-Z][A-Z ]{1,40}): *(.+?) *$", re.MULTILINE)
+
+
+def crawl_fields(raw: str, head_chars: int = 5000) -> dict:
+    """Title and date from a crawled page's metadata header ("(meta data) TITLE: ...",
+    "(meta data) PUBLISHED DATETIME: 6/30/2016 11:00:00 PM"), which boilerplate removal drops
+    from the text."""
+    out: dict = {}
+    for key, value in CRAWL_FIELD.findall(raw[:head_chars]):
+        if key == "TITLE" and "title" not in out:
+            out["title"] = value[:300]
+        elif key in ("PUBLISHED DATETIME", "PUBLISHED DATE", "DATE") and "date" not in out:
+            us = re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})\b", value)  # the crawl's US form, "6/30/2016 11:00:00 PM"
+            d = parse_date(value) if not us else parse_date(f"{us[3]}-{int(us[1]):02d}-{int(us[2]):02d}")
+            if d:
+                out.update(date=d, date_source="metadata")
+    return out
+
+
 def enrich(doc: Document, fields: dict | None = None) -> Document:
     """``doc`` with outlet, date (and, for plain text, the headline as title) filled in."""
     meta = dict(fields or {})
     if doc.fmt == "html" and not meta:
         meta = from_html(doc.raw)
+    if doc.fmt in ("txt", "md") and not meta:
+        meta = crawl_fields(doc.raw)
     if not meta.get("date") and doc.role == "article":
         # the opening of the original file: a dateline or photo caption may be page furniture
         d = dateline(doc.raw if doc.fmt in ("txt", "md") else doc.text)
         if d:
             meta.update(date=d, date_source="dateline")
-    title = doc.title or (_plain_title(doc.text) if doc.fmt in ("txt", "md") and doc.role == "article" else None)
+    title = doc.title or meta.get("title") or (
+        _plain_title(doc.text) if doc.fmt in ("txt", "md") and doc.role == "article" else None)
     return replace(doc, outlet=meta.get("outlet") or doc.outlet, date=meta.get("date") or doc.date,
                    date_source=meta.get("date_source") or doc.date_source, title=title)
