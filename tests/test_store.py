@@ -324,3 +324,34 @@ def test_ann_index_is_rebuilt_when_stale(one_add):
     st2.delete_documents([min(ids)])
     assert set(st2.article_index().keys().tolist()) == ids - {min(ids)}
     st2.close()
+
+
+def test_stored_story_pairs_are_bounded_like_one_run():
+    """A new article of a stored story of near-copies: its claim pairs with the earliest copy of
+    each distinct statement of its cluster (at most max_mates_per_claim) and its nearest
+    neighbours, not with every copy; with the bound off, with every copy (the rule before)."""
+    from dataclasses import replace
+
+    from checker.config import Config
+    from checker.store.incremental import stored_story_pairs
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=32)
+    base /= np.linalg.norm(base)
+    copies = 30
+    texts = ["The bridge will reopen on Monday, officials said."] * copies
+    vecs = np.stack([base] * copies).astype(np.float32)
+    sc = {"rows": np.arange(100, 100 + copies), "docs": np.arange(copies), "groups": np.arange(copies),
+          "clusters": np.zeros(copies, dtype=np.int64), "vectors": vecs, "texts": texts,
+          "nn": [np.ones(8, dtype=np.float32)] * copies}  # each stored claim's 8 best cosines: 1.0 (its copies)
+    v = base + 0.05 * rng.normal(size=32)
+    new = (v / np.linalg.norm(v)).astype(np.float32)[None, :]
+    cfg = Config(progress=False)
+    nxt = iter(range(1, 100))
+    pairs, clusters, nn, _ = stored_story_pairs(sc, None, new, lambda: next(nxt), cfg)
+    assert clusters == [0]  # it joins the copies' cluster
+    rows = [r for r, _, _ in pairs]
+    assert 100 in rows and len(rows) <= cfg.max_pairs_per_claim + 1  # the earliest copy, + its 8 neighbours
+    nxt = iter(range(1, 100))
+    every, _, _, _ = stored_story_pairs(sc, None, new, lambda: next(nxt), replace(cfg, max_mates_per_claim=None))
+    assert len(every) == copies
