@@ -1,16 +1,18 @@
-"""The pipeline at a glance: ingest -> claims -> embed -> stories -> cluster -> compare -> Result."""
+"""The pipeline at a glance: ingest -> claims -> embed -> stories -> cluster -> compare -> Result.
+
+The stages are below; :func:`run` and ``checker add`` (:mod:`checker.store.add`) chain them the same way."""
 
 from __future__ import annotations
 
 import sys
 import time
-from contextlib import nullcontext
 from pathlib import Path
+
+import numpy as np
 
 from . import claims as claims_stage
 from . import ingest
 from .claims.faithful import keep_faithful
-from .claims.workers import maybe_pool
 from .cluster import candidate_pairs, cluster_claims
 from .compare import judge, reference_pairs
 from .config import Config, apply_precision, apply_threads
@@ -18,7 +20,6 @@ from .embed import embed, load_embedder
 from .nli import load_nli
 from .nli_models import calibration_problems
 from .records import Cluster, Result
-from .stories import duplicate_index, group_stories, story_index
 
 
 class Progress:
@@ -49,71 +50,86 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
     """Check a set of articles (files or directories) against each other and an optional
     trusted reference file. Returns a :class:`~checker.records.Result`.
 
+    One pipeline: the articles go through ``checker add`` (:func:`checker.store.add.add_pending`:
+    claims, embedding, stories, candidate pairs, NLI) into an in-memory store, in one window, and
+    the result is read back from it (:func:`checker.store.load_result`); the reference file's
+    statements are then judged against every article claim with the same stage functions.
+
     The NLI model is ``config.nli_model`` (see :class:`~checker.config.Config`); when the
     configuration carries no calibration fitted for it, ``Result.problems`` holds a warning
     (W109 raw probabilities, W110 calibration of other weights)."""
+    from dataclasses import replace
+
+    from .store import SQLiteStore, load_result
+    from .store.add import add_pending, new_counts
+    from .store.files import Pending, document_key
+    from .stories import text_key
+
     config = config or Config.default()
     say = Progress(config.progress)
-    timings: dict[str, float] = {}
-
-    def timed(name):
-        class _T:
-            def __enter__(self_):
-                self_.t = time.perf_counter()
-
-            def __exit__(self_, *exc):
-                timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - self_.t, 3)
-        return _T()
-
-    with timed("ingest"):
-        say(f"reading {len(paths)} input path(s)")
-        skip = {Path(reference).resolve()} if reference is not None else set()
-        docs, problems = ingest.load(paths, "article", config, skip=skip)
-        if reference is not None:
-            rdocs, rprob = ingest.load([reference], "reference", config)
-            docs += rdocs
-            problems += rprob
-        say(f"{sum(d.role == 'article' for d in docs)} article(s), {sum(d.role == 'reference' for d in docs)} reference file(s), {len(problems)} problem(s)")
-    if not any(d.role == "article" for d in docs):  # nothing to check: do not load the models
-        return Result(documents=docs, sentences=[], claims=[], clusters=[], judgements=[],
+    t = time.perf_counter()
+    say(f"reading {len(paths)} input path(s)")
+    skip = {Path(reference).resolve()} if reference is not None else set()
+    docs, problems = ingest.load(paths, "article", config, skip=skip)
+    rdocs: list = []
+    if reference is not None:
+        rdocs, rprob = ingest.load([reference], "reference", config)
+        problems += rprob
+    say(f"{len(docs)} article(s), {len(rdocs)} reference file(s), {len(problems)} problem(s)")
+    timings = {"ingest": round(time.perf_counter() - t, 3)}
+    if not docs:  # nothing to check: do not load the models
+        return Result(documents=rdocs, sentences=[], claims=[], clusters=[], judgements=[],
                       thresholds=dict(config.thresholds), problems=problems, timings=timings)
-    with timed("load_models"):
-        say("loading spaCy, embedding and NLI models")
-        nlp, embedder, nli = load_models(config, problems)
-    with timed("claims"):
-        with maybe_pool(config, [d for d in docs if d.role == "article"]) or nullcontext() as pool:
-            sentences, claims, stats = extract_claims(docs, nlp, nli, config, pool)
-        say(f"{len(sentences)} sentences, {len(claims)} claims ({stats['replaced_by_sentence']} of "
-            f"{stats['decomposed_claims']} decomposed claims not entailed by their sentence: kept as the sentence)")
+    t = time.perf_counter()
+    say("loading spaCy, embedding and NLI models")
+    models = load_models(config, problems)
+    timings["load_models"] = round(time.perf_counter() - t, 3)
+    # articles -> an in-memory store, in one window (the whole run is grouped into stories at once)
+    store = SQLiteStore(":memory:")
+    counts, sentences, stats = new_counts(), [], {}
+
+    def keep(sents, _claims, _vecs, st):
+        sentences.extend(sents)
+        for k, v in st.items():
+            stats[k] = stats.get(k, 0) + v
+    pending = [Pending(d, f"{document_key(d)}:{k}", d.path, text_key(d)) for k, d in enumerate(docs)]
+    add_pending(pending, store, replace(config, add_window=len(pending)), counts, problems, models=models, say=say,
+                keep=keep)
+    timings.update(counts["timings"])
+    res = load_result(store, config)
+    store.close()
+    by_name = {d.name: d for d in docs}  # the documents as read (the store keeps no raw bytes)
+    documents = [by_name[d.name] for d in res.documents]
+    claims, vecs, judgements, clusters = res.claims, res.embeddings, res.judgements, res.clusters
+    if rdocs:  # the trusted reference: each statement against every article claim
+        t = time.perf_counter()
+        nlp, embedder, nli = models
+        rsents, rclaims, _ = extract_claims(rdocs, nlp, nli, config)
+        rvecs = embed([c.text for c in rclaims], embedder, config.embed_batch_size)
+        sentences += rsents
+        n = len(claims)
+        claims, vecs = claims + rclaims, np.concatenate([vecs, rvecs]) if len(rclaims) else vecs
+        clusters = clusters + [Cluster(id=len(clusters) + k, claim_ids=(c.id,), docs=(c.doc,)) for k, c in enumerate(rclaims)]
+        pairs = [p for p in reference_pairs(claims, vecs) if p[2] >= config.reference_min_similarity]
+        story_of = {d: st.id for st in res.stories for d in st.docs}
+        judgements = sorted(judgements + judge(claims, pairs, nli, nlp, config, say=say, dates={d.name: d.date for d in documents},
+                                               story_of=story_of), key=lambda j: (j.a, j.b))
+        documents += rdocs
+        counts["candidate_pairs"] += len(pairs)
+        timings["reference"] = round(time.perf_counter() - t, 3)
+        say(f"{len(rclaims)} reference statement(s) against {n} article claims: {len(pairs)} pairs")
     from .errors import W104_NO_CLAIMS, Problem
-    for d in docs:
-        if not any(c.doc == d.name for c in claims):
-            problems.append(Problem("warning", W104_NO_CLAIMS, d.name, "no claims found in this document"))
-    with timed("embed"):
-        say("embedding claims")
-        vecs = embed([c.text for c in claims], embedder, config.embed_batch_size)
-    with timed("stories"):
-        stories = group_stories(docs, claims, vecs, config)
-        story_of, dup_of = story_index(stories), duplicate_index(stories)
-        say(f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}" +
-            (f", {len(dup_of)} duplicate article(s)" if dup_of else ""))
-    with timed("cluster"):
-        clusters, pairs = story_pairs(claims, vecs, stories, dup_of, config)
-        have = {(i, j) for i, j, _ in pairs}
-        pairs += [p for p in reference_pairs(claims, vecs)
-                  if (p[0], p[1]) not in have and p[2] >= config.reference_min_similarity]
-        pairs.sort()
-        say(f"{len(clusters)} clusters, {len(pairs)} candidate pairs within stories and against the reference")
-    with timed("compare"):
-        judgements = judge(claims, pairs, nli, nlp, config, say=say, dates={d.name: d.date for d in docs},
-                           story_of=story_of)
-        say(f"NLI done on {len(judgements)} pairs")
-    stats.update(candidate_pairs=len(pairs), judged_pairs=len(judgements))
-    res = Result(documents=docs, sentences=sentences, claims=claims, clusters=clusters,
-                 judgements=judgements, thresholds=dict(config.thresholds), problems=problems,
-                 timings=timings, embeddings=vecs, stories=stories, stats=stats)
-    say(f"done: {len(res.contradictions())} contradiction(s), {len(res.corroborations())} corroboration(s)")
-    return res
+    have = {c.doc for c in claims}
+    problems += [Problem("warning", W104_NO_CLAIMS, d.name, "no claims found in this document")
+                 for d in rdocs if d.name not in have]
+    stats.update(candidate_pairs=counts["candidate_pairs"], judged_pairs=len(judgements))
+    say(f"NLI done: {len(judgements)} pairs judged ({counts['nli_pairs']} by NLI), {len(res.stories)} "
+        f"stor{'y' if len(res.stories) == 1 else 'ies'}")
+    out = Result(documents=documents, sentences=sentences, claims=claims, clusters=clusters, judgements=judgements,
+                 thresholds=dict(config.thresholds), problems=problems, timings=timings, embeddings=vecs,
+                 stories=res.stories, stats=stats)
+    say(f"done: {len(out.contradictions())} contradiction(s), {len(out.corroborations())} corroboration(s)")
+    return out
 
 
 def extract_claims(docs, nlp, nli, config, pool=None):

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .records import Claim, Document, Story
+from .records import Claim, Document
 from .textnorm import normalize
 
 
@@ -97,7 +97,11 @@ def lexical_similarity(docs: list[Document]) -> np.ndarray:
 
 
 def similarity(docs: list[Document], claims: list[Claim], vecs: np.ndarray, tfidf_weight: float) -> np.ndarray:
-    emb = article_vectors(docs, claims, vecs)
+    return similarity_of(article_vectors(docs, claims, vecs), docs, tfidf_weight)
+
+
+def similarity_of(emb: np.ndarray, docs: list[Document], tfidf_weight: float) -> np.ndarray:
+    """:func:`similarity` from the articles' vectors (:func:`article_vectors`; the store keeps them)."""
     return (1 - tfidf_weight) * (emb @ emb.T) + tfidf_weight * lexical_similarity(docs)
 
 
@@ -114,48 +118,3 @@ def group(sim: np.ndarray, max_distance: float) -> list[int]:
     labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
                                      distance_threshold=max_distance).fit_predict(dist)
     return [int(x) for x in labels]
-
-
-def group_stories(docs: list[Document], claims: list[Claim], vecs: np.ndarray, config) -> list[Story]:
-    """Stories of the article documents (the reference file belongs to none); with
-    ``config.one_story`` all articles form one story."""
-    arts = [d for d in docs if d.role == "article"]
-    if not arts:
-        return []
-    # duplicates: keep the first of each identical text as the representative
-    first: dict[str, str] = {}
-    dup_of: dict[str, str] = {}
-    for d in arts:
-        k = text_key(d)
-        if k in first:
-            dup_of[d.name] = first[k]
-        else:
-            first[k] = d.name
-    reps = [d for d in arts if d.name not in dup_of]
-    if getattr(config, "one_story", False):  # the user knows: one story (``--one-story``)
-        labels = [0] * len(reps)
-    else:
-        labels = group(similarity(reps, claims, vecs, config.story_tfidf_weight), config.story_max_distance)
-    label_of = {d.name: lab for d, lab in zip(reps, labels)}
-    members: dict[int, list[str]] = {}
-    for d in arts:
-        members.setdefault(label_of[dup_of.get(d.name, d.name)], []).append(d.name)
-    order = {d.name: k for k, d in enumerate(arts)}
-    titles = {d.name: d.title for d in arts}
-    out = []
-    for sid, names in enumerate(sorted(members.values(), key=lambda ns: min(order[n] for n in ns))):
-        names = sorted(names, key=order.get)
-        title = next((titles[n] for n in names if titles[n]), None)
-        dups = tuple((n, dup_of[n]) for n in names if n in dup_of)
-        out.append(Story(id=sid, docs=tuple(names), title=title, duplicates=dups))
-    return out
-
-
-def story_index(stories: list[Story]) -> dict[str, int]:
-    """document name -> story id."""
-    return {n: s.id for s in stories for n in s.docs}
-
-
-def duplicate_index(stories: list[Story]) -> dict[str, str]:
-    """document name -> the document it repeats (its representative)."""
-    return {d: rep for s in stories for d, rep in s.duplicates}

@@ -23,6 +23,11 @@ from ..pipeline import Progress, extract_claims, load_models, story_pairs
 
 # claims and judged, then committed one article per transaction.
 
+def new_counts() -> dict:
+    return dict(files=0, unchanged_files=0, already_stored=0, replaced=0, added=0, duplicates=0, new_stories=0,
+                claims=0, candidate_pairs=0, judged_pairs=0, nli_pairs=0, contradictions=0, timings={})
+
+
 def add(paths: list[str | Path], store, config: Config | None = None, runner=None) -> dict:
     """Add articles (files or directories) to a store (:class:`checker.store.SQLiteStore`):
     ingest -> claims -> embed -> stories (with the stored stories near them) -> candidate pairs
@@ -37,35 +42,18 @@ def add(paths: list[str | Path], store, config: Config | None = None, runner=Non
 
     config = config or Config.default()
     say = Progress(config.progress)
-    counts = dict(files=0, unchanged_files=0, already_stored=0, replaced=0, added=0, duplicates=0, new_stories=0,
-                  claims=0, candidate_pairs=0, judged_pairs=0, nli_pairs=0, contradictions=0)
+    counts = new_counts()
     problems: list = []
-    counts["timings"] = timings = {}
     t0 = time.perf_counter()
     with store.writing():
         say(f"store {store.path}: {store.counts()['documents']} document(s) stored")
         files = changed_files(paths, store, counts, problems)
         pending = scan(files, store, config, counts, problems, on_file=lambda n: bar.grow(n - 1))
         bar = _Bar(config.progress and bool(files), len(files))
-        window = list(islice(pending, config.add_window))
-        models = pool = None
-        try:
-            while window:
-                if models is None:
-                    say("loading spaCy, embedding and NLI models")
-                    t = time.perf_counter()
-                    models = _load_models(config, store, problems, runner)
-                    # spaCy on every core while the window parses (not with a runner: its workers parse)
-                    pool = None if runner is not None else maybe_pool(config, [p.doc for p in window])
-                    timings["load_models"] = round(time.perf_counter() - t, 3)
-                _add_window(window, store, models, config, counts, problems, bar, say, runner, pool)
-                window = list(islice(pending, config.add_window))
-        finally:
-            if pool is not None:
-                pool.close()
+        add_pending(pending, store, config, counts, problems, runner=runner, say=say, bar=bar)
         bar.close()
         store.save_index()
-    timings["total"] = round(time.perf_counter() - t0, 3)
+    counts["timings"]["total"] = round(time.perf_counter() - t0, 3)
     say(f"added {counts['added']} article(s) ({counts['new_stories']} new stor{'y' if counts['new_stories'] == 1 else 'ies'}, "
         f"{counts['duplicates']} duplicate(s)), {counts['claims']} claims, {counts['judged_pairs']} pairs judged ({counts['nli_pairs']} by NLI), "
         f"{counts['contradictions']} contradiction(s); skipped {counts['unchanged_files']} unchanged file(s) and "
@@ -73,7 +61,42 @@ def add(paths: list[str | Path], store, config: Config | None = None, runner=Non
     return dict(counts, problems=problems)
 
 
-def _add_window(window, store, models, config, counts, problems, bar, say, runner=None, pool=None) -> None:
+def add_pending(pending, store, config: Config, counts: dict, problems: list, runner=None, models=None,
+                say=None, bar=None, keep=None):
+    """The stages of :func:`add` over documents to add (:class:`checker.store.files.Pending`, an
+    iterable read ``config.add_window`` at a time), into ``store`` (held for writing by the caller).
+    ``models``: (spaCy, embedder, NLI) already loaded (else loaded here, at the first window);
+    ``keep(sentences, claims, vecs, stats)`` sees each window's claims stage (the one-shot run
+    keeps every sentence and the faithfulness counts). Returns the models."""
+    say = say or Progress(False)
+    bar = bar or _Bar(False, 0)
+    timings = counts["timings"]
+    pending = iter(pending)
+    window = list(islice(pending, config.add_window))
+    pool = None
+    first = True
+    try:
+        while window:
+            if first:
+                first = False
+                t = time.perf_counter()
+                if models is None:
+                    say("loading spaCy, embedding and NLI models")
+                    models = _load_models(config, store, problems, runner)
+                    timings["load_models"] = round(time.perf_counter() - t, 3)
+                else:
+                    _check_models(store, {"embedder_dim": str(dimension(models[1])), "nli_sha256": models[2].ref.sha256})
+                # spaCy on every core while the window parses (not with a runner: its workers parse)
+                pool = None if runner is not None else maybe_pool(config, [p.doc for p in window])
+            _add_window(window, store, models, config, counts, problems, bar, say, runner, pool, keep)
+            window = list(islice(pending, config.add_window))
+    finally:
+        if pool is not None:
+            pool.close()
+    return models
+
+
+def _add_window(window, store, models, config, counts, problems, bar, say, runner=None, pool=None, keep=None) -> None:
     from ..errors import W104_NO_CLAIMS, Problem
     from .incremental import article_vector, new_story_nn, plan_window, stored_story_pairs, window_story
     from .sqlite import ArticleRecord
@@ -90,13 +113,17 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
     docs = [p.doc for p in window]
     bar.stage(f"claims of {len(docs)}")
     if runner is not None:
-        sentences, claims, _ = runner.extract_claims(docs, nlp, nli, config)
+        sentences, claims, stats = runner.extract_claims(docs, nlp, nli, config)
     else:
-        sentences, claims, _ = extract_claims(docs, nlp, nli, config, pool)
+        sentences, claims, stats = extract_claims(docs, nlp, nli, config, pool)
     lap("claims")
+    say(f"{len(docs)} article(s): {len(sentences)} sentences, {len(claims)} claims ({stats['replaced_by_sentence']} of "
+        f"{stats['decomposed_claims']} decomposed claims not entailed by their sentence: kept as the sentence)")
     bar.stage("embedding")
     vecs = embed([c.text for c in claims], embedder, config.embed_batch_size)
     lap("embed")
+    if keep is not None:
+        keep(sentences, claims, vecs, stats)
     of_doc: dict[str, list[int]] = {}
     for i, c in enumerate(claims):
         of_doc.setdefault(c.doc, []).append(i)
@@ -134,6 +161,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
     story_of = {d.name: plan.story[k] for k, d in enumerate(docs)}
     lap("stories_and_candidates")
     bar.stage(f"NLI on {len(pairs)} pairs")
+    say(f"{len(stories)} new stor{'y' if len(stories) == 1 else 'ies'}, {len(pairs)} candidate pairs within them")
     judged = judge(claims, pairs, nli, nlp, config, dates=dates, story_of=story_of) if pairs else []
     lap("compare")
     later = {d.name: k for k, d in enumerate(docs)}

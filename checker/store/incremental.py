@@ -11,7 +11,7 @@ search for new articles, against what is stored (never against all of it).
   stories of each article's ``STORY_NEIGHBOURS`` nearest stored articles in the ANN index
   (:mod:`checker.store.ann`), each represented by up to ``STORY_MAX_MEMBERS`` of its members.
   Stored stories never merge with each other and keep their members. When no stored story is
-  near (an empty store), this is exactly :func:`checker.stories.group_stories` on the window.
+  near (an empty store), this is the one-shot grouping of the window (``Config.one_story``: one story).
 * **Candidate pairs.** A story made only of new articles gets the pairs of a one-shot run
   (:func:`checker.pipeline.story_pairs`: claim clusters by average linkage, cluster mates plus
   each claim's ``max_pairs_per_claim`` nearest cross-article neighbours). A new article of a
@@ -35,7 +35,7 @@ import numpy as np
 
 from ..cluster import nearest_mates
 from ..records import Claim, Document, Story
-from ..stories import article_vectors, group, similarity
+from ..stories import article_vectors, group, similarity, similarity_of
 
 # how many nearest stored articles (ANN) propose the stories a new article may join
 STORY_NEIGHBOURS = 16
@@ -99,15 +99,18 @@ def plan_window(store, docs: list[Document], text_keys: list[str], claims: list[
     cand.sort()
     plan.stored_candidates = len(cand)
     label_of: dict[int, int] = {}  # window rep -> label (>= 0: stored story id; < 0: new group)
-    if reps and not cand:
+    if reps and getattr(config, "one_story", False) and not len(index):  # the user says: one story
+        label_of = {k: -1 for k in reps}
+    elif reps and not cand:
         labels = group(similarity(rep_docs, claims, vecs, config.story_tfidf_weight), config.story_max_distance)
         label_of = {k: -1 - lab for k, lab in zip(reps, labels)}
     elif reps:
-        members, member_story = _members(store, cand, rep_docs, claims, vecs, by_doc)
+        members, member_story, member_vecs = _members(store, cand, rep_docs, claims, vecs, by_doc)
         mdocs = store.documents(members)
-        _, mclaims, mvecs = store.claims_of_docs(members)
-        sim = similarity(rep_docs + mdocs, claims + mclaims,
-                         np.concatenate([vecs, mvecs]) if len(mvecs) else vecs, config.story_tfidf_weight)
+        # the stored articles' vectors as stored (the same article_vectors of their claims)
+        emb = np.concatenate([article_vectors(rep_docs, claims, vecs), member_vecs]) if members else \
+            article_vectors(rep_docs, claims, vecs)
+        sim = similarity_of(emb, rep_docs + mdocs, config.story_tfidf_weight)
         labels = constrained_average_linkage(np.clip(1.0 - sim, 0.0, 2.0), len(reps), member_story,
                                              config.story_max_distance)
         label_of = dict(zip(reps, labels))
@@ -131,15 +134,15 @@ def plan_window(store, docs: list[Document], text_keys: list[str], claims: list[
     return plan
 
 
-def _members(store, cand: list[int], rep_docs, claims, vecs, by_doc) -> tuple[list[int], list[int]]:
+def _members(store, cand: list[int], rep_docs, claims, vecs, by_doc) -> tuple[list[int], list[int], np.ndarray]:
     """The stored articles that stand for each candidate story (its STORY_MAX_MEMBERS members
-    nearest to the window's articles), and the story of each."""
+    nearest to the window's articles), the story of each, and their article vectors."""
     centre = None
     vs = [article_vectors([d], [claims[i] for i in by_doc[d.name]], vecs[by_doc[d.name]])[0]
           for d in rep_docs if by_doc.get(d.name)]
     if vs:
         centre = np.stack(vs)
-    members, member_story = [], []
+    members, member_story, member_vecs = [], [], []
     cap = max(4, min(STORY_MAX_MEMBERS, MAX_MEMBERS // max(1, len(cand))))
     for sid in cand:
         mem = store.story_members(sid)
@@ -149,7 +152,8 @@ def _members(store, cand: list[int], rep_docs, claims, vecs, by_doc) -> tuple[li
             mem = [mem[k] for k in keep]
         members += [m for m, _ in mem]
         member_story += [sid] * len(mem)
-    return members, member_story
+        member_vecs += [v for _, v in mem]
+    return members, member_story, np.stack(member_vecs) if member_vecs else np.zeros((0, 1), dtype=np.float32)
 
 
 def constrained_average_linkage(dist: np.ndarray, n_new: int, member_story: list[int], max_distance: float) -> list[int]:
