@@ -79,15 +79,19 @@ def lexical_vectors(docs: list[Document]):
     from sklearn.feature_extraction import FeatureHasher
     from sklearn.preprocessing import normalize as l2
 
-    analyze = _analyzer()
-    rows = []
-    for d in docs:
-        counts: dict[str, int] = {}
-        for w in analyze(f"{d.title or ''}\n{d.text}"):
-            counts[w] = counts.get(w, 0) + 1
-        rows.append({w: (1.0 + math.log(n)) * background_idf(w) for w, n in counts.items()})
+    rows = [_weights(d.title or "", d.text) for d in docs]
     m = FeatureHasher(n_features=N_FEATURES, input_type="dict", alternate_sign=False).transform(rows)
     return l2(m.tocsr())
+
+
+@lru_cache(maxsize=8192)
+def _weights(title: str, text: str) -> dict[str, float]:
+    """Word -> TF-IDF weight of one document; cached: ``checker add`` compares each window with
+    up to 4,096 stored articles, most of them the same from one window to the next."""
+    counts: dict[str, int] = {}
+    for w in _analyzer()(f"{title}\n{text}"):
+        counts[w] = counts.get(w, 0) + 1
+    return {w: (1.0 + math.log(n)) * background_idf(w) for w, n in counts.items()}
 
 
 def lexical_similarity(docs: list[Document]) -> np.ndarray:
