@@ -83,6 +83,7 @@ E017_NLI_LABELS = "E017"  # --nli-model: its config.json id2label cannot be read
 E018_NLI_LOAD = "E018"  # --nli-model: transformers could not load the model or its tokenizer from the folder
 E019_RAY_MISSING = "E019"  # --ray: Ray (with Ray Data) is not installed: pip install "checker[ray]"
 E020_RAY_CONNECT = "E020"  # --ray: no Ray cluster could be started or reached at the address, or its workers cannot run checker
+E021_CLAIMS_FAILED = "E021"  # unexpected failure while extracting one document's claims (left out; the run goes on; please report it)
 W101_JSONL_LINE = "W101"  # malformed JSONL line (skipped, reported)
 W102_JSONL_NO_TEXT = "W102"  # JSONL record without a text field
 W103_HTML_ACTIVE = "W103"  # HTML contained scripts/handlers (removed, never executed)

@@ -104,7 +104,7 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
     if rdocs:  # the trusted reference: each statement against every article claim
         t = time.perf_counter()
         nlp, embedder, nli = models
-        rsents, rclaims, _ = extract_claims(rdocs, nlp, nli, config)
+        rsents, rclaims, _ = extract_claims(rdocs, nlp, nli, config, problems=problems)
         rvecs = embed([c.text for c in rclaims], embedder, config.embed_batch_size)
         sentences += rsents
         n = len(claims)
@@ -132,18 +132,26 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
     return out
 
 
-def extract_claims(docs, nlp, nli, config, pool=None):
+def extract_claims(docs, nlp, nli, config, pool=None, problems: list | None = None):
     """Stage 2 (one-shot run and store alike): sentences and atomic claims, decomposed claims
     that their sentence does not entail replaced by the sentence. (sentences, claims, stats)
-    ``pool``: a :class:`checker.claims.workers.ParsePool` that does the spaCy part (same result)."""
+    ``pool``: a :class:`checker.claims.workers.ParsePool` that does the spaCy part (same result).
+    A document whose extraction fails gets an E021 problem in ``problems`` and no claims; the
+    others go on (without ``problems`` the error propagates)."""
     sentences = None
+    failed: list | None = [] if problems is not None else None
     if pool is not None:
         try:
-            sentences, claims = pool.extract(docs, config.max_claim_chars)
+            sentences, claims = pool.extract(docs, config.max_claim_chars, failed)
         except (RuntimeError, OSError) as exc:  # a worker died (killed, out of memory): parse here instead
             print(f"[checker] spaCy worker failed ({str(exc)[:200]}); parsing in this process", file=sys.stderr)
+            failed = [] if problems is not None else None
     if sentences is None:
-        sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars)
+        sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars, failed)
+    if failed:
+        from .errors import E021_CLAIMS_FAILED, Problem
+        problems += [Problem("error", E021_CLAIMS_FAILED, name, f"claim extraction failed, the document is left out "
+                             f"(please report it): {why}") for name, why in failed]
     claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size, config.max_claim_chars)
     return sentences, claims, stats
 

@@ -173,3 +173,42 @@ def test_a_dead_parse_worker_does_not_end_the_run(nlp, nli):
         pool.close()
     assert [c.id for c in claims] == [c.id for c in extract_claims(docs, nlp, nli, cfg)[1]]
     assert len(sentences) == len(extract(docs, nlp, cfg.max_claim_chars)[0])
+
+
+def test_a_speaker_name_is_not_a_regex_template():
+    """"He said ..." resolved to a name with a backslash ended a 10,000-article run (re.sub read
+    the name as a replacement template)."""
+    from checker.claims import RawClaim, resolve_speaker
+
+    rc = resolve_speaker(RawClaim("He will resign next week.", "attribution", "He"), "Wa\\")
+    assert rc.text == "Wa\\ will resign next week." and rc.speaker == "Wa\\"
+
+
+def test_a_document_whose_extraction_fails_is_a_problem_not_the_end(tmp_path, monkeypatch, nlp, embedder, nli):
+    """An unexpected error while extracting one document's claims: that document gets E021 and
+    no claims; the others are checked."""
+    import checker
+    import checker.claims
+
+    real = checker.claims.decompose
+
+    def boom(span):
+        if "Poisoned" in span.text:
+            raise ValueError("unexpected")
+        return real(span)
+    monkeypatch.setattr("checker.claims.decompose", boom)
+    (tmp_path / "a.txt").write_text("The mayor opened the new bridge on Monday, officials said.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Poisoned sentence about the bridge opening on Monday.\n", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("The mayor opened the new bridge on Tuesday, officials said.\n", encoding="utf-8")
+    res = checker.run([tmp_path], config=checker.Config.default(progress=False, parse_processes=0))
+    assert [(p.code, p.path) for p in res.problems if p.code == "E021"] == [("E021", "b.txt")]
+    assert {c.doc for c in res.claims} == {"a.txt", "c.txt"}
+    from checker import ingest
+    from checker.claims import extract
+
+    failed: list = []
+    docs, _ = ingest.load([tmp_path], "article", checker.Config(progress=False))
+    s, c = extract(docs, nlp, 400, failed)
+    assert [n for n, _ in failed] == ["b.txt"] and {x.doc for x in c} == {"a.txt", "c.txt"}
+    with pytest.raises(ValueError):
+        extract(docs, nlp, 400)

@@ -116,7 +116,8 @@ def resolve_speaker(rc: RawClaim, last_person: str | None) -> RawClaim:
     and a leading "He"/"She" of the claim replaced by that name."""
     if not (rc.speaker and rc.speaker.lower() in PRONOUN_SPEAKERS and last_person):
         return rc
-    text = re.sub(rf"^{re.escape(rc.speaker)}\b", last_person, rc.text, flags=re.IGNORECASE)
+    # the name is text, not a replacement template (a backslash in it ended a 10,000-article run)
+    text = re.sub(rf"^{re.escape(rc.speaker)}\b", lambda _: last_person, rc.text, flags=re.IGNORECASE)
     return RawClaim(text, rc.kind, last_person)
 
 
@@ -129,21 +130,36 @@ def cut(text: str, kind: str, max_chars: int) -> tuple[str, str]:
     return text[:max_chars].rsplit(" ", 1)[0] + " …", "fragment"
 
 
-def extract(docs: list[Document], nlp=None, max_chars: int = 400) -> tuple[list[Sentence], list[Claim]]:
+def extract(docs: list[Document], nlp=None, max_chars: int = 400,
+            failed: list | None = None) -> tuple[list[Sentence], list[Claim]]:
     """Sentences and atomic claims of every document, in document order. A pronoun speaker
     ("he said") is resolved to the person last named as a subject in an earlier sentence of
-    the same article (:func:`resolve_speaker`)."""
+    the same article (:func:`resolve_speaker`).
+
+    ``failed``: a list that gets (document name, error) for each document whose extraction
+    raised, which then contributes nothing (the others go on); None: the error propagates."""
     sentences: list[Sentence] = []
     claims: list[Claim] = []
     for doc in docs:
-        last_person = None
-        for sent, span in split_sentences(doc, nlp):
-            sentences.append(sent)
-            raw = decompose(span) if doc.role == "article" else [RawClaim(sent.text, "sentence")]
-            raw = [resolve_speaker(rc, last_person) for rc in raw]
-            last_person = _person_subject(span) or last_person
-            for j, rc in enumerate(raw):
-                text, kind = cut(rc.text, rc.kind, max_chars)
-                claims.append(Claim(id=f"{sent.id}:{j}", doc=doc.name, role=doc.role, text=text,
-                                    sentence=sent, speaker=rc.speaker, kind=kind))
+        ns, nc = len(sentences), len(claims)
+        try:
+            _extract_one(doc, nlp, max_chars, sentences, claims)
+        except Exception as exc:
+            if failed is None:
+                raise
+            del sentences[ns:], claims[nc:]
+            failed.append((doc.name, f"{type(exc).__name__}: {str(exc)[:300]}"))
     return sentences, claims
+
+
+def _extract_one(doc: Document, nlp, max_chars: int, sentences: list, claims: list) -> None:
+    last_person = None
+    for sent, span in split_sentences(doc, nlp):
+        sentences.append(sent)
+        raw = decompose(span) if doc.role == "article" else [RawClaim(sent.text, "sentence")]
+        raw = [resolve_speaker(rc, last_person) for rc in raw]
+        last_person = _person_subject(span) or last_person
+        for j, rc in enumerate(raw):
+            text, kind = cut(rc.text, rc.kind, max_chars)
+            claims.append(Claim(id=f"{sent.id}:{j}", doc=doc.name, role=doc.role, text=text,
+                                sentence=sent, speaker=rc.speaker, kind=kind))

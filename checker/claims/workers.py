@@ -52,7 +52,8 @@ def _serve() -> None:
         except EOFError:
             return
         try:
-            reply = ("ok", extract(docs, load_nlp(), max_chars))
+            failed: list = []
+            reply = ("ok", (*extract(docs, load_nlp(), max_chars, failed), failed))
         except Exception:
             reply = ("error", traceback.format_exc())
         pickle.dump(reply, out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -87,8 +88,8 @@ class ParsePool:
         self.procs = [subprocess.Popen([sys.executable, "-m", "checker.claims._worker"], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, env=_worker_env()) for _ in range(n)]
 
-    def extract(self, docs: list[Document], max_chars: int) -> tuple[list[Sentence], list[Claim]]:
-        """What ``extract(docs, nlp, max_chars)`` returns, computed on the workers: one shard
+    def extract(self, docs: list[Document], max_chars: int, failed: list | None = None) -> tuple[list[Sentence], list[Claim]]:
+        """What ``extract(docs, nlp, max_chars, failed)`` returns, computed on the workers: one shard
         of about equal text per worker, sent to all before any result is read."""
         import pickle
         import threading
@@ -120,6 +121,10 @@ class ParsePool:
                 raise RuntimeError(f"spaCy worker failed:\n{value}")
             sentences += value[0]
             claims += value[1]
+            if value[2] and failed is None:
+                raise RuntimeError(f"spaCy worker failed on {value[2][0][0]}: {value[2][0][1]}")
+            if failed is not None:
+                failed += value[2]
         return sentences, claims
 
     def close(self) -> None:

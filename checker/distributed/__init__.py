@@ -25,7 +25,7 @@ class Runner(Protocol):
     def load_models(self, config) -> tuple:
         """(nlp, embedder, nli) as :func:`checker.store.add.add` uses them."""
 
-    def extract_claims(self, docs, nlp, nli, config) -> tuple:
+    def extract_claims(self, docs, nlp, nli, config, problems: list | None = None) -> tuple:
         """What :func:`checker.pipeline.extract_claims` returns for ``docs``: (sentences, claims, stats)."""
 
     def close(self) -> None: ...

@@ -70,11 +70,13 @@ def _claims_batch(batch: dict, spec: str, sha256: str, config) -> dict:
 
     ks = [int(k) for k in batch["k"]]
     docs = [pickle.loads(b) for b in batch["blob"]]
-    sentences, claims, stats = extract_claims(docs, load_nlp(), _worker_nli(spec, sha256, config), config)
+    problems: list = []
+    sentences, claims, stats = extract_claims(docs, load_nlp(), _worker_nli(spec, sha256, config), config,
+                                              problems=problems)
     out = []
     for n, d in enumerate(docs):  # claims and sentences are per article: split them back
         out.append(pickle.dumps(([s for s in sentences if s.doc == d.name], [c for c in claims if c.doc == d.name],
-                                 stats if n == 0 else {})))
+                                 stats if n == 0 else {}, [p for p in problems if p.path == d.name])))
     return {"k": np.array(ks, dtype=np.int64), "blob": _objs(out)}
 
 
@@ -240,7 +242,7 @@ class RayRunner:
         # spaCy here too: the compare stage's rules parse the claims of candidate pairs
         return load_nlp(), RayEmbedder(self), RayNLI(self, spec, ref, config)
 
-    def extract_claims(self, docs, nlp, nli, config) -> tuple:
+    def extract_claims(self, docs, nlp, nli, config, problems: list | None = None) -> tuple:
         """:func:`checker.pipeline.extract_claims` on the workers, a few articles per task."""
         from dataclasses import replace
 
@@ -249,9 +251,11 @@ class RayRunner:
         got = self.map(list(docs), _claims_batch, dict(spec=nli.spec, sha256=nli.ref.sha256, config=config),
                        rows_per_call=per)
         sentences, claims, stats = [], [], {}
-        for s, c, st in got:
+        for s, c, st, probs in got:
             sentences += s
             claims += c
+            if problems is not None:
+                problems += probs
             for k, v in st.items():
                 stats[k] = stats.get(k, 0) + v
         return sentences, claims, stats

@@ -113,9 +113,9 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
     docs = [p.doc for p in window]
     bar.stage(f"claims of {len(docs)}")
     if runner is not None:
-        sentences, claims, stats = runner.extract_claims(docs, nlp, nli, config)
+        sentences, claims, stats = runner.extract_claims(docs, nlp, nli, config, problems=problems)
     else:
-        sentences, claims, stats = extract_claims(docs, nlp, nli, config, pool)
+        sentences, claims, stats = extract_claims(docs, nlp, nli, config, pool, problems)
     lap("claims")
     say(f"{len(docs)} article(s): {len(sentences)} sentences, {len(claims)} claims ({stats['replaced_by_sentence']} of "
         f"{stats['decomposed_claims']} decomposed claims not entailed by their sentence: kept as the sentence)")
