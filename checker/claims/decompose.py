@@ -443,7 +443,26 @@ def _text_resolved(tokens: set, speaker: str | None, antecedent: Antecedent | No
             if _agrees(t, speaker_person):
                 return _join(tokens, {t.i: speaker})
             return _join(tokens)
-        if antecedent and antecedent.i < t.i and _agrees(t, antecedent.person):
+        if antecedent and antecedent.i < t.i and _agrees(t, antecedent.person) and not _rival(t, antecedent):
             return _join(tokens, {t.i: antecedent.text})
         return _join(tokens)
     return _join(tokens)
+
+
+def _rival(pronoun, antecedent: Antecedent) -> bool:
+    """Another name between the antecedent and the pronoun that the pronoun could stand for (another
+    subject; for "he"/"she", a person when the antecedent is not known to be one): then which one
+    it means is a guess, and the pronoun stays ("... saying Washington would never allow Islamic
+    State to re-establish itself - something experts say it will try to do": "it" is Islamic
+    State, not Washington; "... removal of Mr. Trump, compared to 48% who say he should not be
+    impeached": "he" is not "A Quinnipiac Poll")."""
+    doc = pronoun.doc
+    for x in doc[antecedent.i + 1 : pronoun.i]:
+        if x.pos_ != "PROPN" or x.dep_ in ("compound", "flat") or not _agrees(pronoun, _person(x)):
+            continue
+        if x.dep_ in ("nsubj", "nsubjpass"):  # another subject: the pronoun may continue either
+            return True
+        # "he"/"she" after a known person, when the antecedent is not known to be one
+        if pronoun.lower_ != "it" and _person(x) is True and antecedent.person is not True:
+            return True
+    return False
