@@ -51,7 +51,7 @@ class ClaimFacts:
     root: str = ""  # lemma of the claim's main verb
     subject: frozenset = frozenset()  # lower-cased words of the main verb's subject
     negated_heads: frozenset = frozenset()  # lemmas of the words a negation negates ("not provide" -> provide)
-    has_verb: bool = True  # a verb or auxiliary anywhere in the claim (a list item or timetable has none)
+    has_verb: bool = True  # a verb or auxiliary anywhere in the claim (a list item, timetable or table row has none)
 
 
 def _norm(s: str) -> str:
@@ -214,7 +214,20 @@ def facts(doc, ref_date: str | None = None) -> ClaimFacts:
     return ClaimFacts(doc.text, names, frozenset(numbers), frozenset(years), frozenset(months),
                       frozenset(weekdays), negated, content, slots,
                       {k: frozenset(v) for k, v in num_roles.items()}, tuple(sorted(set(dates), key=str)), root, subject,
-                      negated_heads, any(t.pos_ in ("VERB", "AUX") for t in doc))
+                      negated_heads, any(t.pos_ in ("VERB", "AUX") for t in doc) and not table_row(doc.text))
+
+
+# "gomes 7. 5; cathcart 6. 5, angella 6, connolly 8": a row of a table (player ratings, results),
+# where the parser takes a lower-cased name for a verb; three "name number" items or more
+TABLE_ITEM = re.compile(r"\b([^\W\d_][\w'.-]*)\s+\d+(?:\.\s?\d+)?\s*(?:\([^()]{0,30}\)\s*)?(?:;|,(?!\d))")
+NOT_A_NAME = {"in", "on", "at", "to", "of", "by", "for", "from", "than", "about", "with", "and", "or", "since",
+              "until", "after", "before", "over", "under", "nearly", "almost", "around", "some", "up", "top"}
+
+
+def table_row(text: str) -> bool:
+    """A table row read as a sentence (it states nothing a verb asserts): three "name number"
+    items or more ("in 2019, ... in 2020" are not names)."""
+    return sum(w.lower() not in NOT_A_NAME for w in TABLE_ITEM.findall(text)) >= 3
 
 
 def aligned(a: ClaimFacts, b: ClaimFacts, sim: float, min_overlap: float = 0.6, min_shared: int = 2,
