@@ -84,10 +84,11 @@ def lexical_vectors(docs: list[Document]):
     return l2(m.tocsr())
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4608)
 def _weights(title: str, text: str) -> dict[str, float]:
     """Word -> TF-IDF weight of one document; cached: ``checker add`` compares each window with
-    up to 4,096 stored articles, most of them the same from one window to the next."""
+    up to 4,096 stored articles, most of them the same from one window to the next (an entry is
+    ~40 KB with its text: the cache holds one window's worth, ~180 MB at most)."""
     counts: dict[str, int] = {}
     for w in _analyzer()(f"{title}\n{text}"):
         counts[w] = counts.get(w, 0) + 1
