@@ -118,10 +118,6 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
         counts["candidate_pairs"] += len(pairs)
         timings["reference"] = round(time.perf_counter() - t, 3)
         say(f"{len(rclaims)} reference statement(s) against {n} article claims: {len(pairs)} pairs")
-    from .errors import W104_NO_CLAIMS, Problem
-    have = {c.doc for c in claims}
-    problems += [Problem("warning", W104_NO_CLAIMS, d.name, "no claims found in this document")
-                 for d in rdocs if d.name not in have]
     stats.update(candidate_pairs=counts["candidate_pairs"], judged_pairs=len(judgements))
     say(f"NLI done: {len(judgements)} pairs judged ({counts['nli_pairs']} by NLI), {len(res.stories)} "
         f"stor{'y' if len(res.stories) == 1 else 'ies'}")
@@ -137,7 +133,7 @@ def extract_claims(docs, nlp, nli, config, pool=None, problems: list | None = No
     that their sentence does not entail replaced by the sentence. (sentences, claims, stats)
     ``pool``: a :class:`checker.claims.workers.ParsePool` that does the spaCy part (same result).
     A document whose extraction fails gets an E021 problem in ``problems`` and no claims; the
-    others go on (without ``problems`` the error propagates)."""
+    others go on (without ``problems`` the error propagates). A document without claims gets W104."""
     sentences = None
     failed: list | None = [] if problems is not None else None
     if pool is not None:
@@ -148,11 +144,14 @@ def extract_claims(docs, nlp, nli, config, pool=None, problems: list | None = No
             failed = [] if problems is not None else None
     if sentences is None:
         sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars, failed)
-    if failed:
-        from .errors import E021_CLAIMS_FAILED, Problem
+    claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size, config.max_claim_chars)
+    if problems is not None:
+        from .errors import E021_CLAIMS_FAILED, W104_NO_CLAIMS, Problem
         problems += [Problem("error", E021_CLAIMS_FAILED, name, f"claim extraction failed, the document is left out "
                              f"(please report it): {why}") for name, why in failed]
-    claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size, config.max_claim_chars)
+        have = {c.doc for c in claims}
+        problems += [Problem("warning", W104_NO_CLAIMS, d.name, "no claims found in this document")
+                     for d in docs if d.name not in have]
     return sentences, claims, stats
 
 

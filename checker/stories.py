@@ -101,12 +101,9 @@ def lexical_similarity(docs: list[Document]) -> np.ndarray:
     return (m @ m.T).toarray()
 
 
-def similarity(docs: list[Document], claims: list[Claim], vecs: np.ndarray, tfidf_weight: float) -> np.ndarray:
-    return similarity_of(article_vectors(docs, claims, vecs), docs, tfidf_weight)
-
-
-def similarity_of(emb: np.ndarray, docs: list[Document], tfidf_weight: float) -> np.ndarray:
-    """:func:`similarity` from the articles' vectors (:func:`article_vectors`; the store keeps them)."""
+def similarity(emb: np.ndarray, docs: list[Document], tfidf_weight: float) -> np.ndarray:
+    """Article similarity from the articles' vectors (:func:`article_vectors`; the store keeps
+    them) and their TF-IDF (:func:`lexical_similarity`)."""
     return (1 - tfidf_weight) * (emb @ emb.T) + tfidf_weight * lexical_similarity(docs)
 
 

@@ -97,7 +97,6 @@ def add_pending(pending, store, config: Config, counts: dict, problems: list, ru
 
 
 def _add_window(window, store, models, config, counts, problems, bar, say, runner=None, pool=None, keep=None) -> None:
-    from ..errors import W104_NO_CLAIMS, Problem
     from .incremental import article_vector, new_story_nn, plan_window, stored_story_pairs, window_story
     from .sqlite import ArticleRecord
 
@@ -127,9 +126,6 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
     of_doc: dict[str, list[int]] = {}
     for i, c in enumerate(claims):
         of_doc.setdefault(c.doc, []).append(i)
-    for d in docs:
-        if d.name not in of_doc:
-            problems.append(Problem("warning", W104_NO_CLAIMS, d.name, "no claims found in this document"))
     bar.stage("stories")
     plan = plan_window(store, docs, [p.text_key for p in window], claims, vecs, config)
     # stories made of window articles only: the one-shot rule (claim clusters, cluster mates + kNN)

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..cluster import nearest_mates
 from ..records import Claim, Document, Story
-from ..stories import article_vectors, group, similarity, similarity_of
+from ..stories import article_vectors, group, similarity
 
 # how many nearest stored articles (ANN) propose the stories a new article may join
 STORY_NEIGHBOURS = 16
@@ -81,17 +81,15 @@ def plan_window(store, docs: list[Document], text_keys: list[str], claims: list[
     for i, c in enumerate(claims):
         by_doc.setdefault(c.doc, []).append(i)
     rep_docs = [docs[k] for k in reps]
+    rep_vecs = article_vectors(rep_docs, claims, vecs)  # zeros for an article without claims
+    with_claims = [x for x, d in enumerate(rep_docs) if by_doc.get(d.name)]
     # stored stories near the window's articles
     index = store.article_index()
     cand: list[int] = []
     if len(index):
         seen = set()
-        for k in reps:
-            idx = by_doc.get(docs[k].name, [])
-            if not idx:
-                continue
-            v = article_vectors([docs[k]], [claims[i] for i in idx], vecs[idx])[0]
-            ids, _ = index.search(v, STORY_NEIGHBOURS)
+        for x in with_claims:
+            ids, _ = index.search(rep_vecs[x], STORY_NEIGHBOURS)
             for sid in store.stories_of(ids).values():
                 if sid is not None and sid not in seen:
                     seen.add(sid)
@@ -102,15 +100,14 @@ def plan_window(store, docs: list[Document], text_keys: list[str], claims: list[
     if reps and getattr(config, "one_story", False) and not len(index):  # the user says: one story
         label_of = {k: -1 for k in reps}
     elif reps and not cand:
-        labels = group(similarity(rep_docs, claims, vecs, config.story_tfidf_weight), config.story_max_distance)
+        labels = group(similarity(rep_vecs, rep_docs, config.story_tfidf_weight), config.story_max_distance)
         label_of = {k: -1 - lab for k, lab in zip(reps, labels)}
     elif reps:
-        members, member_story, member_vecs = _members(store, cand, rep_docs, claims, vecs, by_doc)
+        members, member_story, member_vecs = _members(store, cand, rep_vecs[with_claims])
         mdocs = store.documents(members)
         # the stored articles' vectors as stored (the same article_vectors of their claims)
-        emb = np.concatenate([article_vectors(rep_docs, claims, vecs), member_vecs]) if members else \
-            article_vectors(rep_docs, claims, vecs)
-        sim = similarity_of(emb, rep_docs + mdocs, config.story_tfidf_weight)
+        emb = np.concatenate([rep_vecs, member_vecs]) if members else rep_vecs
+        sim = similarity(emb, rep_docs + mdocs, config.story_tfidf_weight)
         labels = constrained_average_linkage(np.clip(1.0 - sim, 0.0, 2.0), len(reps), member_story,
                                              config.story_max_distance)
         label_of = dict(zip(reps, labels))
@@ -134,14 +131,11 @@ def plan_window(store, docs: list[Document], text_keys: list[str], claims: list[
     return plan
 
 
-def _members(store, cand: list[int], rep_docs, claims, vecs, by_doc) -> tuple[list[int], list[int], np.ndarray]:
+def _members(store, cand: list[int], window_vecs: np.ndarray) -> tuple[list[int], list[int], np.ndarray]:
     """The stored articles that stand for each candidate story (its STORY_MAX_MEMBERS members
-    nearest to the window's articles), the story of each, and their article vectors."""
-    centre = None
-    vs = [article_vectors([d], [claims[i] for i in by_doc[d.name]], vecs[by_doc[d.name]])[0]
-          for d in rep_docs if by_doc.get(d.name)]
-    if vs:
-        centre = np.stack(vs)
+    nearest to the window's articles with claims, ``window_vecs``), the story of each, and their
+    article vectors."""
+    centre = window_vecs if len(window_vecs) else None
     members, member_story, member_vecs = [], [], []
     cap = max(4, min(STORY_MAX_MEMBERS, MAX_MEMBERS // max(1, len(cand))))
     for sid in cand:

@@ -258,13 +258,6 @@ class SQLiteStore:
         vecs = np.stack([_vec(r[11]) for r in rows]) if rows else np.zeros((0, 1), dtype=np.float32)
         return [r[0] for r in rows], claims, vecs
 
-    def claims_of_docs(self, doc_ids) -> tuple[list[int], list[Claim], np.ndarray]:
-        ids = sorted({int(i) for i in doc_ids})
-        if not ids:
-            return [], [], np.zeros((0, 1), dtype=np.float32)
-        q = ",".join("?" * len(ids))
-        return self.claims(f"c.doc IN ({q})", tuple(ids))
-
     def claims_by_row(self, ids) -> tuple[list[int], list[Claim], np.ndarray]:
         ids = sorted({int(i) for i in ids})
         if not ids:
