@@ -3,10 +3,12 @@
 Clustering: scikit-learn agglomerative clustering, average linkage on cosine
 distance (deterministic, no random init). Candidate pairs: claim pairs from
 *different* documents whose cosine similarity passes ``pair_min_similarity``,
-found with scikit-learn's exact nearest-neighbour search.
+found by exact search within a story (:func:`neighbours`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,47 +77,130 @@ def cluster_claims(claims: list[Claim], vecs: np.ndarray, distance: float, first
     return out
 
 
+# Two claims with the same statement key (checker.textnorm.statement_key: they differ in case,
+# punctuation or spacing only) count as one statement where their cosine reaches this (it always
+# does for such texts with a sentence embedder; the floor keeps the rule from resting on the key alone).
+SAME_TEXT_MIN_COS = 0.9
+
+
+@dataclass
+class Neighbours:
+    """Per claim of a story: ``idx``/``cos`` its nearest cross-article neighbours (indices,
+    nearest first, one per distinct statement other than its own) and their cosines, and
+    ``first`` the earliest earlier claim of another article that makes the same statement (-1: none)."""
+
+    idx: list[np.ndarray]
+    cos: list[np.ndarray]
+    first: np.ndarray
+
+
+def statement_ids(texts) -> np.ndarray:
+    """One integer per distinct :func:`~checker.textnorm.statement_key` (first-seen order)."""
+    from .textnorm import statement_key
+
+    return _ids(statement_key(t) for t in texts)
+
+
+def _ids(values) -> np.ndarray:
+    ids: dict = {}
+    return np.array([ids.setdefault(v, len(ids)) for v in values], dtype=np.int64)
+
+
+def neighbours(vecs: np.ndarray, groups, texts, min_sim: float, k: int, ref=None, distinct: bool = True,
+               rows_at_once: int = 512) -> Neighbours:
+    """Exact nearest-neighbour search within a story (cosine of unit vectors), in row blocks so
+    the story's similarity matrix is never held whole. Candidates: claims of another article
+    (``groups``: per claim its article, or the one it duplicates), never two reference claims,
+    cosine >= ``min_sim``. ``distinct``: a claim's k neighbours are k distinct statements other
+    than its own, each at its nearest copy; a statement repeated in many articles (a wire
+    sentence, "Scroll down for video.") is one statement, and its copies are linked to its
+    first copy instead (``first``). ``distinct=False``: the k nearest claims, copies or not."""
+    n = len(vecs)
+    gid = _ids(groups)
+    key = statement_ids(texts) if distinct else np.arange(n)
+    ref = np.zeros(n, dtype=bool) if ref is None else np.asarray(ref, dtype=bool)
+    idx, cos, first = [], [], np.full(n, -1, dtype=np.int64)
+    for s0 in range(0, n, rows_at_once):
+        sims = vecs[s0:s0 + rows_at_once] @ vecs.T
+        for r in range(len(sims)):
+            i, row = s0 + r, sims[r]
+            ok = (gid != gid[i]) & ~(ref & ref[i])
+            if distinct:
+                same = np.flatnonzero(ok[:i] & (key[:i] == key[i]) & (row[:i] >= SAME_TEXT_MIN_COS))
+                if len(same):
+                    first[i] = same[0]
+                ok &= key != key[i]
+            near = _nearest_distinct(row, np.flatnonzero(ok & (row >= min_sim)), key, k)
+            idx.append(near)
+            cos.append(row[near].astype(np.float32))
+    return Neighbours(idx, cos, first)
+
+
+def _nearest_distinct(row: np.ndarray, cand: np.ndarray, key, k: int) -> np.ndarray:
+    """The nearest of ``cand`` (by ``row``; ties: the lower index), one per ``key`` (an array, or
+    a function of the index: computed only for the claims looked at), at most k."""
+    if callable(key):
+        key = _Lazy(key)
+    m = min(len(cand), 4 * k)
+    while m:
+        part = cand if m >= len(cand) else cand[np.argpartition(-row[cand], m - 1)[:m]]
+        order = part[np.lexsort((part, -row[part]))]
+        out, seen = [], set()
+        for j in order:
+            if key[j] not in seen:
+                seen.add(key[j])
+                out.append(j)
+                if len(out) == k:
+                    return np.array(out, dtype=np.int64)
+        if m >= len(cand):
+            return np.array(out, dtype=np.int64)
+        m = min(len(cand), 4 * m)
+    return np.zeros(0, dtype=np.int64)
+
+
+class _Lazy:
+    def __init__(self, f):
+        self.f = f
+
+    def __getitem__(self, j):
+        return self.f(int(j))
+
+
 def candidate_pairs(claims: list[Claim], vecs: np.ndarray, clusters: list[Cluster],
                     min_sim: float, per_claim: int, mates_per_claim: int | None = None,
-                    groups: list | None = None) -> list[tuple[int, int, float]]:
+                    groups: list | None = None, nbrs: Neighbours | None = None) -> list[tuple[int, int, float]]:
     """(i, j, cosine) with i < j, claims of different articles, never article vs itself.
 
     A pair qualifies if either claim is among the other's ``per_claim`` nearest cross-article
-    neighbours with cosine >= ``min_sim``, or if the two share a cluster and the earlier one
-    (i) is among the later one's (j) cluster mates it pairs with (:func:`nearest_mates`: the
-    nearest of the earlier claims of its cluster, one per distinct statement, at most
-    ``mates_per_claim``; None: every mate). Claims of one article, or of an article and its
-    duplicate (``groups``: per claim, its article or the one it duplicates), never pair;
-    reference-vs-reference pairs are skipped.
+    neighbours with cosine >= ``min_sim`` (:func:`neighbours`: distinct statements), or if the
+    two share a cluster and the earlier one (i) is among the later one's (j) cluster mates it
+    pairs with (:func:`nearest_mates`: the nearest of the earlier claims of its cluster, one per
+    distinct statement other than its own, at most ``mates_per_claim``), or if j makes the same
+    statement as i and i is the earliest claim of another article that makes it (one same-text
+    pair per copy: a sentence in 500 articles is 499 pairs, not 124,750). ``mates_per_claim``
+    None: every cluster mate and the k nearest claims, copies or not (the unbounded rule).
+    Claims of one article, or of an article and its duplicate (``groups``: per claim, its article
+    or the one it duplicates), never pair; reference-vs-reference pairs are skipped.
     """
     n = len(claims)
     groups = list(groups) if groups is not None else [c.doc for c in claims]
     if n < 2 or len(set(groups)) < 2:  # one article: no pair can qualify (no search)
         return []
-    from sklearn.neighbors import NearestNeighbors
-
-    k = min(n, per_claim * 4 + 1)
-    nn = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(vecs)
-    dist, idx = nn.kneighbors(vecs)
-    cluster_of = {cid: cl.id for cl in clusters for cid in cl.claim_ids}
-    pairs: dict[tuple[int, int], float] = {}
+    bounded = mates_per_claim is not None
     ref = np.array([c.role == "reference" for c in claims])
-    garr = np.array(groups, dtype=object)
-
-    def ok(i: int, j: int) -> bool:
-        return groups[i] != groups[j] and not (ref[i] and ref[j])
-
+    texts = [c.text for c in claims]
+    if nbrs is None:
+        nbrs = neighbours(vecs, groups, texts, min_sim, per_claim, ref, distinct=bounded)
+    pairs: dict[tuple[int, int], float] = {}
     for i in range(n):
-        taken = 0
-        for d, j in zip(dist[i], idx[i]):
-            j = int(j)
-            sim = 1.0 - float(d)
-            if j == i or not ok(i, j):
-                continue
-            if sim < min_sim or taken >= per_claim:
-                break
-            pairs[(min(i, j), max(i, j))] = sim
-            taken += 1
+        for j, sim in zip(nbrs.idx[i], nbrs.cos[i]):
+            pairs[(min(i, int(j)), max(i, int(j)))] = float(sim)
+        if nbrs.first[i] >= 0:
+            f = int(nbrs.first[i])
+            pairs.setdefault((f, i), float(vecs[f] @ vecs[i]))
+    key = statement_ids(texts) if bounded else None
+    garr = np.array(groups, dtype=object)
+    cluster_of = {cid: cl.id for cl in clusters for cid in cl.claim_ids}
     by_cluster: dict[int, list[int]] = {}
     for i, c in enumerate(claims):
         by_cluster.setdefault(cluster_of[c.id], []).append(i)
@@ -124,10 +209,12 @@ def candidate_pairs(claims: list[Claim], vecs: np.ndarray, clusters: list[Cluste
         for y in range(1, len(members)):
             j = members[y]
             earlier = m[:y][(garr[m[:y]] != groups[j]) & ~(ref[m[:y]] & ref[j])]
+            if bounded:
+                earlier = earlier[key[earlier] != key[j]]
             if not len(earlier):
                 continue
             sims = vecs[earlier] @ vecs[j]
-            for x in nearest_mates(sims, [claims[i].text for i in earlier], mates_per_claim):
+            for x in nearest_mates(sims, [texts[i] for i in earlier], mates_per_claim):
                 i = int(earlier[x])
                 pairs.setdefault((i, j), float(sims[x]))
     return sorted((i, j, s) for (i, j), s in pairs.items())

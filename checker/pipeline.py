@@ -13,7 +13,7 @@ import numpy as np
 from . import claims as claims_stage
 from . import ingest
 from .claims.faithful import keep_faithful
-from .cluster import candidate_pairs, cluster_claims
+from .cluster import candidate_pairs, cluster_claims, neighbours
 from .compare import judge, reference_pairs
 from .config import Config, apply_precision, apply_threads
 from .embed import embed, load_embedder
@@ -157,26 +157,35 @@ def extract_claims(docs, nlp, nli, config, pool=None, problems: list | None = No
 
 def story_pairs(claims, vecs, stories, dup_of: dict[str, str], config):
     """Cluster the claims of each story and pick cross-article candidate pairs within it
-    (never between an article and its duplicate). Reference claims are singleton clusters."""
+    (never between an article and its duplicate). Reference claims are singleton clusters.
+    Returns (clusters, pairs, nn): nn per claim index of a story, the cosines of its nearest
+    cross-article neighbours (what a store keeps to search later articles against)."""
     clusters: list[Cluster] = []
     pairs: list[tuple[int, int, float]] = []
+    nn: dict[int, np.ndarray] = {}
+    bounded = config.max_mates_per_claim is not None
     for st in stories:
         members = set(st.docs)
         idx = [i for i, c in enumerate(claims) if c.doc in members]
         if not idx:
             continue
         sub = [claims[i] for i in idx]
+        groups = [dup_of.get(c.doc, c.doc) for c in sub]
         cl = cluster_claims(sub, vecs[idx], config.cluster_distance, first_id=len(clusters))
-        for a, b, sim in candidate_pairs(sub, vecs[idx], cl, config.pair_min_similarity, config.max_pairs_per_claim,
-                                         config.max_mates_per_claim, [dup_of.get(c.doc, c.doc) for c in sub]):
-            da, db = sub[a].doc, sub[b].doc
-            if dup_of.get(da, da) != dup_of.get(db, db):
-                pairs.append((idx[a], idx[b], sim))
         clusters += cl
+        if len(set(groups)) < 2:  # one article (and its duplicates): nothing to pair
+            nn.update((i, np.zeros(0, dtype=np.float32)) for i in idx)
+            continue
+        nbrs = neighbours(vecs[idx], groups, [c.text for c in sub], config.pair_min_similarity,
+                          config.max_pairs_per_claim, [c.role == "reference" for c in sub], distinct=bounded)
+        nn.update(zip(idx, nbrs.cos))
+        for a, b, sim in candidate_pairs(sub, vecs[idx], cl, config.pair_min_similarity, config.max_pairs_per_claim,
+                                         config.max_mates_per_claim, groups, nbrs):
+            pairs.append((idx[a], idx[b], sim))
     for i, c in enumerate(claims):
         if c.role == "reference":
             clusters.append(Cluster(id=len(clusters), claim_ids=(c.id,), docs=(c.doc,)))
-    return clusters, pairs
+    return clusters, pairs, nn
 
 
 def load_models(config, problems, runner=None):

@@ -92,3 +92,21 @@ def test_duplicates_never_pair_and_leave_the_neighbour_slots_free():
     groups = ["a0", "a0", "a2", "a3"]  # a1 duplicates a0
     pairs = {(i, j) for i, j, _ in C.candidate_pairs(claims, vecs, clusters, 0.45, 1, 8, groups)}
     assert (0, 1) not in pairs and (0, 3) in pairs
+
+
+def test_a_repeated_statement_is_linked_to_its_first_copy_and_leaves_the_neighbour_slots_free():
+    """A sentence in 50 articles ("Scroll down for video.", a wire paragraph) was 50*49/2 same-text
+    pairs, and the copies filled every claim's neighbour slots. Now each copy pairs once, with the
+    first copy, and a claim's neighbours are distinct statements other than its own."""
+    claims, vecs = _copies(50, 2)
+    clusters = C.cluster_claims(claims, vecs, 0.45)
+    pairs = {(i, j) for i, j, _ in C.candidate_pairs(claims, vecs, clusters, 0.45, 1, 8)}
+    same = {(i, j) for i, j in pairs if j < 50}
+    assert same == {(0, j) for j in range(1, 50)}  # a star on the first copy: linear, not quadratic
+    nb = C.neighbours(vecs, [c.doc for c in claims], [c.text for c in claims], 0.45, 1)
+    assert all(int(nb.first[j]) == 0 for j in range(1, 50)) and nb.first[0] == -1
+    # each copy's one neighbour slot goes to another statement (a variant), not to a copy
+    assert all(len(nb.idx[j]) == 1 and nb.idx[j][0] >= 50 for j in range(50))
+    assert (0, 50) in pairs and (0, 51) in pairs and (50, 51) in pairs
+    # unbounded (mates_per_claim None): every pair, as before
+    assert len(C.candidate_pairs(claims, vecs, clusters, 0.45, 1, None)) == 52 * 51 // 2

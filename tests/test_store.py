@@ -348,10 +348,40 @@ def test_stored_story_pairs_are_bounded_like_one_run():
     new = (v / np.linalg.norm(v)).astype(np.float32)[None, :]
     cfg = Config(progress=False)
     nxt = iter(range(1, 100))
-    pairs, clusters, nn, _ = stored_story_pairs(sc, None, new, lambda: next(nxt), cfg)
+    pairs, clusters, nn, _ = stored_story_pairs(sc, None, new, [texts[0].replace("Monday", "Tuesday")], lambda: next(nxt), cfg)
     assert clusters == [0]  # it joins the copies' cluster
     rows = [r for r, _, _ in pairs]
     assert 100 in rows and len(rows) <= cfg.max_pairs_per_claim + 1  # the earliest copy, + its 8 neighbours
     nxt = iter(range(1, 100))
-    every, _, _, _ = stored_story_pairs(sc, None, new, lambda: next(nxt), replace(cfg, max_mates_per_claim=None))
+    every, _, _, _ = stored_story_pairs(sc, None, new, [texts[0].replace("Monday", "Tuesday")], lambda: next(nxt),
+                                      replace(cfg, max_mates_per_claim=None))
     assert len(every) == copies
+
+
+def test_a_stored_statement_repeated_pairs_once_with_its_first_copy():
+    """A new article repeating a stored sentence (30 stored copies, near-equal vectors as batches
+    give them): one same-text pair, with the earliest copy, and no stored copy's neighbour list
+    takes it in; its neighbour slots go to other statements."""
+    from checker.config import Config
+    from checker.store.incremental import stored_story_pairs
+
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=32)
+    base /= np.linalg.norm(base)
+    copies = 30
+    text = "Scroll down for video."
+    vecs = np.stack([base + 1e-4 * rng.normal(size=32) for _ in range(copies)])
+    other = base + 0.15 * rng.normal(size=32)  # cosine ~0.75 with the copies
+    vecs = np.vstack([vecs, other]).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    sc = {"rows": np.arange(100, 100 + copies + 1), "docs": np.arange(copies + 1), "groups": np.arange(copies + 1),
+          "clusters": np.zeros(copies + 1, dtype=np.int64), "vectors": vecs, "texts": [text] * copies + ["Other news."],
+          "nn": [np.full(8, 0.5, dtype=np.float32)] * (copies + 1)}
+    new = (base + 1e-4 * rng.normal(size=32)).astype(np.float32)
+    new /= np.linalg.norm(new)
+    cfg = Config(progress=False)
+    pairs, _, nn, updates = stored_story_pairs(sc, None, new[None, :], [text], lambda: 1, cfg)
+    rows = [r for r, _, _ in pairs]
+    assert rows == [100, 100 + copies]  # its first copy, and the other statement
+    assert list(updates) == [100 + copies]  # no copy's neighbour list changes
+    assert len(nn[0]) == 1

@@ -97,7 +97,7 @@ def add_pending(pending, store, config: Config, counts: dict, problems: list, ru
 
 
 def _add_window(window, store, models, config, counts, problems, bar, say, runner=None, pool=None, keep=None) -> None:
-    from .incremental import article_vector, new_story_nn, plan_window, stored_story_pairs, window_story
+    from .incremental import article_vector, plan_window, stored_story_pairs, window_story
     from .sqlite import ArticleRecord
 
     nlp, embedder, nli = models
@@ -137,7 +137,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
     titles = {d.name: d.title for d in docs}
     stories = [window_story(sid, names, titles, [(n, rep_name[n]) for n in names if n in rep_name])
                for sid, names in new.items()]
-    clusters, pairs = story_pairs(claims, vecs, stories, rep_name, config)
+    clusters, pairs, nn_of = story_pairs(claims, vecs, stories, rep_name, config)
     next_cluster = [store.next_cluster_id()]
 
     def alloc() -> int:
@@ -148,11 +148,6 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
     for cl in clusters:
         cid = alloc()
         cluster_of.update({c: cid for c in cl.claim_ids})
-    group_of = {d.name: rep_name.get(d.name, d.name) for d in docs}
-    nn_of = {}
-    for st in stories:
-        idx = [i for n in st.docs for i in of_doc.get(n, [])]
-        nn_of.update(zip(idx, new_story_nn([claims[i] for i in idx], vecs[idx], group_of, config)))
     dates = {d.name: d.date for d in docs}
     story_of = {d.name: plan.story[k] for k, d in enumerate(docs)}
     lap("stories_and_candidates")
@@ -182,7 +177,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
         else:  # a stored story: search its stored claims, judge, commit
             lap("commit")
             sc = store.story_claims(plan.story[k])
-            found, cl, nn, nn_updates = stored_story_pairs(sc, dup_of, mvecs, alloc, config)
+            found, cl, nn, nn_updates = stored_story_pairs(sc, dup_of, mvecs, [c.text for c in mine], alloc, config)
             lap("stories_and_candidates")
             rows, old, _ = store.claims_by_row({r for r, _, _ in found})
             pos = {r: x for x, r in enumerate(rows)}

@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..cluster import nearest_mates
+from ..cluster import SAME_TEXT_MIN_COS, _nearest_distinct, nearest_mates
 from ..records import Claim, Document, Story
 from ..stories import article_vectors, group, similarity
+from ..textnorm import statement_key
 
 # how many nearest stored articles (ANN) propose the stories a new article may join
 STORY_NEIGHBOURS = 16
@@ -204,42 +205,33 @@ def top_k(values, k: int) -> np.ndarray:
     return np.sort(np.asarray(values, dtype=np.float32))[::-1][:k].copy()
 
 
-def new_story_nn(claims: list[Claim], vecs: np.ndarray, group_of: dict[str, str], config,
-                 rows_at_once: int = 512) -> list[np.ndarray]:
-    """Per claim of a new story: the cosines of its best cross-article neighbours in the story
-    (``group_of``: document -> the document it duplicates, or itself); in row blocks, so a story
-    of one long article never holds its whole similarity matrix."""
-    k, floor = config.max_pairs_per_claim, config.pair_min_similarity
-    empty = np.zeros(0, dtype=np.float32)
-    g = np.array([group_of[c.doc] for c in claims])
-    if len(set(g.tolist())) < 2:
-        return [empty] * len(claims)
-    out = []
-    for s0 in range(0, len(claims), rows_at_once):
-        sims = vecs[s0:s0 + rows_at_once] @ vecs.T
-        for r in range(len(sims)):
-            i = s0 + r
-            out.append(top_k(sims[r][(g != g[i]) & (sims[r] >= floor)], k))
-    return out
-
-
-def stored_story_pairs(sc: dict, doc_group: int | None, vecs: np.ndarray, next_cluster, config):
-    """Candidate pairs of a new article's claims (``vecs``) with the stored claims of its story
-    (``sc`` = :meth:`SQLiteStore.story_claims`); ``doc_group`` = the stored article it duplicates
-    (never paired with it nor its other duplicates), else None. ``next_cluster()`` allocates a
-    cluster id. Returns (pairs, clusters, nn, nn_updates): pairs = (stored claim row id, index of
-    the new claim, cosine); clusters and nn per new claim; stored claim row id -> new nn list."""
+def stored_story_pairs(sc: dict, doc_group: int | None, vecs: np.ndarray, texts: list[str], next_cluster, config):
+    """Candidate pairs of a new article's claims (``vecs``, ``texts``) with the stored claims of
+    its story (``sc`` = :meth:`SQLiteStore.story_claims`); ``doc_group`` = the stored article it
+    duplicates (never paired with it nor its other duplicates), else None. ``next_cluster()``
+    allocates a cluster id. Returns (pairs, clusters, nn, nn_updates): pairs = (stored claim row
+    id, index of the new claim, cosine); clusters and nn per new claim; stored claim row id -> new
+    nn list. The rules of :func:`checker.cluster.candidate_pairs`, against what is stored: one
+    same-text pair with the earliest stored copy of the claim's statement, cluster mates and
+    nearest neighbours among the *other* statements (one per statement), and the stored claims
+    whose neighbour lists it enters (those of another statement)."""
     k, floor, cdist = config.max_pairs_per_claim, config.pair_min_similarity, config.cluster_distance
+    bounded = config.max_mates_per_claim is not None
     rows, groups, clus, svecs = sc["rows"], sc["groups"], sc["clusters"].copy(), sc["vectors"]
     nn_old = {int(r): sc["nn"][x] for x, r in enumerate(rows)}
     ok = groups != doc_group if doc_group is not None else np.ones(len(rows), dtype=bool)
     sims = vecs @ svecs.T if len(rows) else np.zeros((len(vecs), 0), dtype=np.float32)
+
+    def stored_key(x: int):
+        return statement_key(sc["texts"][x]) if bounded else x
+
     pairs: dict[tuple[int, int], float] = {}
     changed: set[int] = set()
     my_clusters: list[int] = []
     nn_new = []
     for j in range(len(vecs)):
         s = sims[j]
+        own = statement_key(texts[j]) if bounded else None
         # cluster: the stored (or this article's earlier) claims' cluster at the least average
         # cosine distance, if under the clustering threshold; else a new one
         cand_d = np.concatenate([1.0 - s, 1.0 - vecs[:j] @ vecs[j]]).astype(np.float64)
@@ -252,23 +244,33 @@ def stored_story_pairs(sc: dict, doc_group: int | None, vecs: np.ndarray, next_c
             if mean[b] < cdist:
                 best = int(ids[b])
         my_clusters.append(best if best is not None else next_cluster())
+        other = ok
+        if bounded:
+            # the same statement: one pair, with its earliest stored copy (of another article)
+            same = [x for x in np.flatnonzero(ok & (s >= SAME_TEXT_MIN_COS)) if stored_key(x) == own]
+            if same:
+                pairs[(int(rows[same[0]]), j)] = float(s[same[0]])
+            other = ok.copy()
+            other[same] = False
         # cluster mates of other articles: the nearest, one per distinct statement (as in one run)
-        mates = np.flatnonzero((clus == my_clusters[-1]) & ok)
+        mates = np.flatnonzero((clus == my_clusters[-1]) & other)
+        if bounded:
+            mates = np.array([x for x in mates if stored_key(x) != own], dtype=np.int64)
         for x in mates[nearest_mates(s[mates], [sc["texts"][y] for y in mates], config.max_mates_per_claim)]:
             pairs[(int(rows[x]), j)] = float(s[x])
-        # k nearest cross-article neighbours, both ways
-        se = np.where(ok & (s >= floor), s, -np.inf)
-        order = np.argsort(-se, kind="stable")
-        mine = [x for x in order[:k] if np.isfinite(se[x])]
-        nn_new.append(top_k(se[mine], k))
+        # its k nearest cross-article neighbours (distinct statements), and the stored claims
+        # whose k nearest it becomes
+        cand = np.flatnonzero(other & (s >= floor))
+        mine = _nearest_distinct(s, cand, stored_key, k)
+        nn_new.append(s[mine].astype(np.float32))
         for x in mine:
             pairs[(int(rows[x]), j)] = float(s[x])
-        for x in np.flatnonzero(np.isfinite(se)):
+        for x in cand:
             r = int(rows[x])
             cur = nn_old[r]
-            if len(cur) < k or se[x] > cur[-1]:
+            if (len(cur) < k or s[x] > cur[-1]) and (not bounded or stored_key(x) != own):
                 pairs.setdefault((r, j), float(s[x]))
-                nn_old[r] = top_k(np.append(cur, se[x]), k)
+                nn_old[r] = top_k(np.append(cur, s[x]), k)
                 changed.add(r)
     return (sorted((r, j, sim) for (r, j), sim in pairs.items()), my_clusters, nn_new,
             {r: nn_old[r] for r in sorted(changed)})
