@@ -23,21 +23,33 @@ def dimension(model) -> int:
     return int((getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)())
 
 
-def embed(texts: list[str], model=None, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+def embed(texts: list[str], model=None, batch_size: int = 64, progress: bool = False, known=None,
+          counts: dict | None = None) -> np.ndarray:
     """Unit vectors of ``texts`` (float32, one row per text, in order), in the process's
-    precision (:func:`checker.config.compute`)."""
+    precision (:func:`checker.config.compute`). Each distinct text is encoded once (a claim
+    repeated across articles: wire copy, boilerplate); ``known(texts)`` may return vectors
+    already computed for some of them (a store's: one text, one vector in a store), which are
+    not encoded again. ``counts["embedded"]`` counts the texts encoded."""
     model = model or load_embedder()
     if not texts:
         return np.zeros((0, dimension(model)), dtype=np.float32)
     from .config import compute
 
-    # each distinct text is encoded once (a claim repeated across articles: wire copy, boilerplate)
     distinct = list(dict.fromkeys(texts))
-    with compute():
-        vecs = np.asarray(_encode(distinct, model, batch_size, progress), dtype=np.float32)
-    if len(distinct) == len(texts):
+    have = known(distinct) if known is not None else {}
+    todo = [t for t in distinct if t not in have]
+    if counts is not None:
+        counts["embedded"] = counts.get("embedded", 0) + len(todo)
+    vecs = np.zeros((0, dimension(model)), dtype=np.float32)
+    if todo:
+        with compute():
+            vecs = np.asarray(_encode(todo, model, batch_size, progress), dtype=np.float32)
+    if not have and len(distinct) == len(texts):
         return vecs
-    row = {t: k for k, t in enumerate(distinct)}
+    row = {t: k for k, t in enumerate(todo)}
+    if have:
+        vecs = np.concatenate([vecs, np.stack([have[t] for t in distinct if t in have]).astype(np.float32)])
+        row.update({t: len(todo) + k for k, t in enumerate(t for t in distinct if t in have)})
     return vecs[[row[t] for t in texts]]
 
 

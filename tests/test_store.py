@@ -385,3 +385,26 @@ def test_a_stored_statement_repeated_pairs_once_with_its_first_copy():
     assert rows == [100, 100 + copies]  # its first copy, and the other statement
     assert list(updates) == [100 + copies]  # no copy's neighbour list changes
     assert len(nn[0]) == 1
+
+
+def test_a_stored_claim_text_is_not_embedded_again(tmp_path, nlp, embedder, nli):
+    """One text, one vector in a store: an article repeating stored sentences takes their stored
+    vectors; only its new texts are encoded. A v1 store gets the text index by migration."""
+    d = write(tmp_path / "in", TRADE)
+    db = sqlite3.connect(str(tmp_path / "v1.db"))
+    migrate(db, target=1)
+    db.close()
+    st = SQLiteStore(tmp_path / "v1.db")
+    assert version_of(st.db) == SCHEMA_VERSION
+    assert st.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'claims_text'").fetchone()
+    first = add([d / "trade" / "beijing.txt"], st, cfg())
+    assert first["embedded"] == first["claims"] > 0
+    (d / "repeat.txt").write_text(TRADE["trade/beijing.txt"].replace("Ten officials", "Nine officials"), encoding="utf-8")
+    again = add([d / "repeat.txt"], st, cfg())
+    assert 0 < again["embedded"] < again["claims"]
+    rows = st.db.execute("SELECT c.text, v.vector FROM claims c JOIN claim_vectors v ON v.claim = c.id").fetchall()
+    by_text: dict = {}
+    for t, v in rows:
+        by_text.setdefault(t, set()).add(v)
+    assert any(len(v) == 1 for t, v in by_text.items() if sum(r[0] == t for r in rows) > 1)
+    assert all(len(v) == 1 for v in by_text.values())  # one text, one vector

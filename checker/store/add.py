@@ -25,7 +25,7 @@ from ..pipeline import Progress, extract_claims, load_models, story_pairs
 
 def new_counts() -> dict:
     return dict(files=0, unchanged_files=0, already_stored=0, replaced=0, added=0, duplicates=0, new_stories=0,
-                claims=0, candidate_pairs=0, judged_pairs=0, nli_pairs=0, contradictions=0, timings={})
+                claims=0, embedded=0, candidate_pairs=0, judged_pairs=0, nli_pairs=0, contradictions=0, timings={})
 
 
 def add(paths: list[str | Path], store, config: Config | None = None, runner=None) -> dict:
@@ -119,7 +119,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
     say(f"{len(docs)} article(s): {len(sentences)} sentences, {len(claims)} claims ({stats['replaced_by_sentence']} of "
         f"{stats['decomposed_claims']} decomposed claims not entailed by their sentence: kept as the sentence)")
     bar.stage("embedding")
-    vecs = embed([c.text for c in claims], embedder, config.embed_batch_size)
+    vecs = embed([c.text for c in claims], embedder, config.embed_batch_size, known=store.vectors_of_texts, counts=counts)
     lap("embed")
     if keep is not None:
         keep(sentences, claims, vecs, stats)

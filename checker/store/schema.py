@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Callable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -98,8 +98,13 @@ def _v1(db: sqlite3.Connection) -> None:
             db.execute(stmt)
 
 
+def _v2(db: sqlite3.Connection) -> None:
+    """Claims found by their text: a claim text stored before is not embedded again."""
+    db.execute("CREATE INDEX IF NOT EXISTS claims_text ON claims(text)")
+
+
 # MIGRATIONS[n] upgrades a file at version n - 1 to version n.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
 
 
 class StoreError(Exception):

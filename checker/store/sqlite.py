@@ -224,6 +224,13 @@ class SQLiteStore:
         out["texts"] = [r[6] for r in rows]
         return out
 
+    def vectors_of_texts(self, texts) -> dict[str, np.ndarray]:
+        """Text -> the vector stored for a claim with exactly that text (the first one stored):
+        a text repeated in a later article is not embedded again."""
+        return {t: _vec(v) for t, v in _rows_in(
+            self.db, "SELECT c.text, v.vector FROM claims c JOIN claim_vectors v ON v.claim = c.id WHERE c.id IN "
+            "(SELECT min(id) FROM claims WHERE text IN ({q}) GROUP BY text)", texts)}
+
     def next_story_id(self) -> int:
         return self.db.execute("SELECT coalesce(max(id) + 1, 0) FROM stories").fetchone()[0]
 
