@@ -259,6 +259,27 @@ def test_read_filters(one_add, tmp_path):
     assert r.exit_code == 2 and "--store" in r.output
 
 
+def test_a_store_is_reported_one_story_at_a_time(one_add):
+    """`checker contradictions/report --store` read a story at a time (judgements never cross
+    stories): the same report as the whole store read at once, filters included, holding one
+    story's claims at a time."""
+    from checker.store import story_results
+
+    st, _, whole = one_add
+    parts = list(story_results(st, cfg()))
+    assert len(parts) == 2 and all(len(p.stories) == 1 for p in parts)
+    assert max(len(p.claims) for p in parts) < len(whole.claims)
+    assert report.report_stream(parts) == report.report_dict(whole)
+    brief = report.report_stream(story_results(st, cfg()), brief=True)
+    for fmt in ("json", "markdown", "text"):
+        assert report.render_data(brief, "contradictions", fmt) == report.render(whole, "contradictions", fmt)
+    only = report.report_stream(story_results(st, cfg()), keys=("contradictions",))  # what the text list needs
+    assert set(only) == {"contradictions", "thresholds", "problems"}
+    assert report.render_data(only, "contradictions", "text") == report.render(whole, "contradictions", "text")
+    for filters in ({"outlet": "gazette"}, {"date_from": "2024-03-05"}, {"story": whole.stories[1].id}):
+        assert report.report_stream(story_results(st, cfg(), **filters)) == report.report_dict(load_result(st, cfg(), **filters))
+
+
 def test_several_adds_against_one_add(corpus, one_add, tmp_path):
     """Story by story: the same report as one add. Article by article (each joins a stored
     story): the same stories and the same contradictions; the judged pairs may differ (README)."""

@@ -147,7 +147,11 @@ def emit(result, kind, fmt, output, threshold) -> None:
     from .. import report
 
     color = fmt == Format.text and output is None and sys.stdout.isatty()
-    text = report.render(result, kind, fmt.value, threshold, color=color)
+    write_result(report.render(result, kind, fmt.value, threshold, color=color), fmt, output)
+
+
+def write_result(text: str, fmt, output) -> None:
+    """Write a rendered report to stdout or, atomically, to ``output``."""
     if output is None:
         write_stdout(text, fmt.value)
     else:
@@ -156,8 +160,11 @@ def emit(result, kind, fmt, output, threshold) -> None:
 
 
 def render_store(store, kind, fmt, output, threshold, filters: dict, nli_model=None, allow_download=False) -> None:
-    """Render what a store holds (``checker contradictions/report --store``): no model is loaded."""
-    from ..store import SchemaError, load_result, open_store
+    """Render what a store holds (``checker contradictions/report --store``): no model is loaded.
+    Text, Markdown and JSON are built one story at a time (:func:`checker.report.report_stream`);
+    HTML from the whole selection at once."""
+    from .. import report
+    from ..store import SchemaError, load_result, open_store, story_results
 
     check_output(output)
     if not Path(store).is_file():
@@ -168,12 +175,24 @@ def render_store(store, kind, fmt, output, threshold, filters: dict, nli_model=N
     except SchemaError as exc:
         fail(f"error: --store {show_path(store)}: {exc}")
     try:
-        result = load_result(st, config, **filters)
+        if fmt == Format.html:
+            result = load_result(st, config, **filters)
+            found = any(d.role == "article" for d in result.documents)
+        else:
+            keys = report.REPORT_KEYS if kind == "report" else (
+                ("contradictions", "articles", "clusters") if fmt == Format.json else ("contradictions",))
+            parts = story_results(st, config, **filters)
+            found = bool(st.select_documents(**filters))
+            data = report.report_stream(parts, threshold, brief=kind == "contradictions", keys=keys)
     finally:
         st.close()
-    if not any(d.role == "article" for d in result.documents):
+    if not found:
         say("no stored article matches" + (" the filters" if any(v is not None for v in filters.values()) else ""))
-    emit(result, kind, fmt, output, threshold)
+    if fmt == Format.html:
+        emit(result, kind, fmt, output, threshold)
+        return
+    color = fmt == Format.text and output is None and sys.stdout.isatty()
+    write_result(report.render_data(data, kind, fmt.value, color), fmt, output)
 
 
 def store_filters(story, outlet, since, date_from, date_to) -> dict:

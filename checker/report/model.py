@@ -84,7 +84,11 @@ def merge_locations(result: Result, found: list[Judgement], key) -> list[dict]:
                            "b": {k: side(result, result.claim(j.b))[k] for k in ("article", "sentence", "start", "end")}}
                           for j in js]
         out.append(f)
-    return sorted(out, key=lambda f: (-f["score"], f["a"]["article"], f["a"]["start"], f["b"]["article"], f["b"]["start"]))
+    return sorted(out, key=_finding_order)
+
+
+def _finding_order(f: dict) -> tuple:
+    return -f["score"], f["a"]["article"], f["a"]["start"], f["b"]["article"], f["b"]["start"]
 
 
 DEFINITION = re.compile(r"^[\w .,'’-]{2,60}\bis (?:the|a|an|one of the)\b", re.I)
@@ -172,16 +176,48 @@ def clusters(result: Result) -> list[dict]:
             for cl in result.clusters]
 
 
+BRIEF_ARTICLE = ("article", "path", "format", "title", "counts")
+
+
 def report_dict(result: Result, threshold: float | None = None) -> dict:
     """Everything, deterministic (no timings) — the JSON output."""
-    return {
-        "contradictions": contradiction_list(result, threshold),
-        "corroborations": corroboration_list(result),
-        "opposing_views": opposing_views_list(result, threshold),
-        "articles": article_reports(result, threshold),
-        "clusters": clusters(result),
-        "stories": [{"id": s.id, "title": s.title, "articles": list(s.docs),
-                     "duplicates": [{"article": d, "repeats": r} for d, r in s.duplicates]} for s in result.stories],
-        "thresholds": dict(result.thresholds, **({"contradiction": threshold} if threshold is not None else {})),
-        "problems": [{"level": p.level, "code": p.code, "path": p.path, "message": p.message} for p in result.problems],
-    }
+    return report_stream([result], threshold)
+
+
+REPORT_KEYS = ("contradictions", "corroborations", "opposing_views", "articles", "clusters", "stories")
+
+
+def report_stream(parts, threshold: float | None = None, brief: bool = False, keys=REPORT_KEYS) -> dict:
+    """:func:`report_dict` of results read one story at a time (:func:`checker.store.story_results`;
+    judgements never cross stories), holding one story's claims and judgements at a time. The
+    same dict as :func:`report_dict` of the parts joined into one result. Only the parts in
+    ``keys`` are built (with "thresholds" and "problems"); ``brief``: articles with their counts
+    only (what ``checker contradictions --format json`` shows)."""
+    out = {k: [] for k in keys}
+    thresholds, problems, order = None, [], None
+    for result in parts:
+        thresholds = thresholds or result.thresholds
+        order = order or result.stats.get("order")
+        if "contradictions" in out:
+            out["contradictions"] += contradiction_list(result, threshold)
+        if "corroborations" in out:
+            out["corroborations"] += corroboration_list(result)
+        if "opposing_views" in out:
+            out["opposing_views"] += opposing_views_list(result, threshold)
+        if "articles" in out:
+            arts = article_reports(result, threshold)
+            out["articles"] += [{k: a[k] for k in BRIEF_ARTICLE} for a in arts] if brief else arts
+        if "clusters" in out:
+            out["clusters"] += clusters(result)
+        if "stories" in out:
+            out["stories"] += [{"id": s.id, "title": s.title, "articles": list(s.docs),
+                                "duplicates": [{"article": d, "repeats": r} for d, r in s.duplicates]} for s in result.stories]
+        problems += result.problems
+    for k in ("contradictions", "corroborations", "opposing_views"):
+        if k in out:
+            out[k].sort(key=_finding_order)
+    if order is not None and "articles" in out:
+        out["articles"].sort(key=lambda a: order[a["article"]])
+    out["thresholds"] = dict(thresholds or {}, **({"contradiction": threshold} if threshold is not None else {}))
+    out["problems"] = [{"level": p.level, "code": p.code, "path": p.path, "message": p.message} for p in problems]
+    return out

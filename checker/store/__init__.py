@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .read import load_result
+from .read import load_result, story_results
 from .schema import SCHEMA_VERSION, SchemaError, StoreError
 from .sqlite import ArticleRecord, SQLiteStore
 
@@ -41,6 +41,9 @@ class Store(Protocol):
     def statements(self, names) -> dict[str, list[str]]: ...
     def select_documents(self, **filters) -> list[int]: ...
     def judgements_touching(self, doc_ids) -> list: ...
+    def judged_with(self, doc_ids) -> set: ...
+    def claims_of(self, doc_ids): ...
+    def claim_clusters_of(self, doc_ids) -> dict: ...
     def close(self) -> None: ...
 
 
@@ -49,4 +52,4 @@ def open_store(path) -> SQLiteStore:
     return SQLiteStore(path)
 
 
-__all__ = ["Store", "SQLiteStore", "ArticleRecord", "open_store", "load_result", "SchemaError", "StoreError", "SCHEMA_VERSION"]
+__all__ = ["Store", "SQLiteStore", "ArticleRecord", "open_store", "load_result", "story_results", "SchemaError", "StoreError", "SCHEMA_VERSION"]

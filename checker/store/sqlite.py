@@ -351,24 +351,51 @@ class SQLiteStore:
         where = " AND ".join(cond) or "1"
         return [r[0] for r in self.db.execute(f"SELECT id FROM documents WHERE {where} ORDER BY id", args)]
 
-    def judgements_touching(self, doc_ids) -> list[tuple[Judgement, int, int]]:
-        """(judgement, document of a, document of b) for every judgement with a side in ``doc_ids``."""
-        ids = sorted({int(i) for i in doc_ids})
-        out = []
+    def _selection(self, doc_ids) -> None:
+        """Put ``doc_ids`` in the connection's temporary selection table ``_sel``."""
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _sel (id INTEGER PRIMARY KEY)")
         self.db.execute("DELETE FROM _sel")
-        self.db.executemany("INSERT INTO _sel (id) VALUES (?)", [(i,) for i in ids])
-        rows = self.db.execute(
-            "SELECT ca.cid, cb.cid, j.similarity, j.p_entail_ab, j.p_neutral_ab, j.p_contra_ab, j.p_entail_ba, "
-            "j.p_neutral_ba, j.p_contra_ba, j.signals, j.contradiction, j.corroboration, j.kind, j.event, j.story, "
-            "ca.doc, cb.doc FROM judgements j JOIN claims ca ON ca.id = j.a JOIN claims cb ON cb.id = j.b "
-            "WHERE ca.doc IN (SELECT id FROM _sel) OR cb.doc IN (SELECT id FROM _sel) ORDER BY j.id").fetchall()
+        self.db.executemany("INSERT INTO _sel (id) VALUES (?)", [(int(i),) for i in sorted(set(doc_ids))])
+
+    # judgements with a side among the documents of _sel: by a (the (a, b) index), then by b
+    # (judgements_b) where a is not among them (each row once; an OR would scan every judgement)
+    _TOUCHING = ("FROM judgements j JOIN claims ca ON ca.id = j.a JOIN claims cb ON cb.id = j.b "
+                 "WHERE j.a IN (SELECT id FROM claims WHERE doc IN (SELECT id FROM _sel)) UNION ALL SELECT {cols} "
+                 "FROM judgements j JOIN claims ca ON ca.id = j.a JOIN claims cb ON cb.id = j.b "
+                 "WHERE j.b IN (SELECT id FROM claims WHERE doc IN (SELECT id FROM _sel)) "
+                 "AND ca.doc NOT IN (SELECT id FROM _sel)")
+
+    def judgements_touching(self, doc_ids) -> list[tuple[Judgement, int, int]]:
+        """(judgement, document of a, document of b) for every judgement with a side in ``doc_ids``
+        (in the order they were stored)."""
+        self._selection(doc_ids)
+        cols = ("j.id, ca.cid, cb.cid, j.similarity, j.p_entail_ab, j.p_neutral_ab, j.p_contra_ab, j.p_entail_ba, "
+                "j.p_neutral_ba, j.p_contra_ba, j.signals, j.contradiction, j.corroboration, j.kind, j.event, j.story, "
+                "ca.doc, cb.doc")
+        rows = sorted(self.db.execute(f"SELECT {cols} " + self._TOUCHING.format(cols=cols)).fetchall())
+        out = []
         for r in rows:
-            sig = tuple(Signal(n, d) for n, d in json.loads(r[9]))
-            out.append((Judgement(a=r[0], b=r[1], similarity=r[2], p_entail_ab=r[3], p_neutral_ab=r[4], p_contra_ab=r[5],
-                                  p_entail_ba=r[6], p_neutral_ba=r[7], p_contra_ba=r[8], signals=sig, contradiction=r[10],
-                                  corroboration=r[11], kind=r[12], event=r[13], story=r[14]), r[15], r[16]))
+            sig = tuple(Signal(n, d) for n, d in json.loads(r[10]))
+            out.append((Judgement(a=r[1], b=r[2], similarity=r[3], p_entail_ab=r[4], p_neutral_ab=r[5], p_contra_ab=r[6],
+                                  p_entail_ba=r[7], p_neutral_ba=r[8], p_contra_ba=r[9], signals=sig, contradiction=r[11],
+                                  corroboration=r[12], kind=r[13], event=r[14], story=r[15]), r[16], r[17]))
         return out
+
+    def judged_with(self, doc_ids) -> set[int]:
+        """The documents with a judgement against one of ``doc_ids`` (on either side)."""
+        self._selection(doc_ids)
+        return {d for r in self.db.execute("SELECT ca.doc, cb.doc " + self._TOUCHING.format(cols="ca.doc, cb.doc"))
+                for d in r}
+
+    def claims_of(self, doc_ids) -> tuple[list[int], list[Claim], np.ndarray]:
+        """(row ids, claims, vectors) of the claims of ``doc_ids``, in document then claim order."""
+        self._selection(doc_ids)
+        return self.claims("c.doc IN (SELECT id FROM _sel)")
+
+    def claim_clusters_of(self, doc_ids) -> dict[str, int]:
+        """Claim id -> cluster id, for the claims of ``doc_ids``."""
+        self._selection(doc_ids)
+        return self.claim_clusters("c.doc IN (SELECT id FROM _sel)")
 
     def story_rows(self, ids) -> dict[int, str | None]:
         ids = sorted({int(i) for i in ids if i is not None})
