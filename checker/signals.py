@@ -52,6 +52,8 @@ class ClaimFacts:
     subject: frozenset = frozenset()  # lower-cased words of the main verb's subject
     negated_heads: frozenset = frozenset()  # lemmas of the words a negation negates ("not provide" -> provide)
     has_verb: bool = True  # a verb or auxiliary anywhere in the claim (a list item, timetable or table row has none)
+    # its only negation is "without X": it denies X ("Van Gaal will be without Rojo"), not the clause
+    narrow_negation: bool = False
 
 
 def _norm(s: str) -> str:
@@ -167,12 +169,16 @@ def _yet_to(t) -> bool:
 def _same_proposition(a: ClaimFacts, b: ClaimFacts) -> bool:
     """Could one claim's negation deny the other? Only if they share the subject, the main
     verb, or the negated word ("China does not provide weapons" / "China sends weapons": same
-    subject; "the cheetahs did not approach the boy" / "his parents rescued the boy": neither)."""
+    subject; "the cheetahs did not approach the boy" / "his parents rescued the boy": neither).
+    A claim whose only negation is "without X" can deny only a claim about X ("Van Gaal will be
+    without Rojo" / "Van Gaal has Van Persie back": no)."""
     neg, other = (a, b) if a.negated else (b, a)
 
     def stems(words):  # "coin" / "coins"
         return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words}
 
+    if neg.narrow_negation:  # "without X" denies X: only a claim about X can be denied by it
+        return bool(stems(neg.negated_heads) & stems(other.content))
     return bool(stems(a.subject) & stems(b.subject)) or (a.root and a.root == b.root) or bool(neg.negated_heads & other.content)
 
 
@@ -204,7 +210,8 @@ def facts(doc, ref_date: str | None = None) -> ClaimFacts:
         num_roles.setdefault("age", set()).add(float(m.group(1)))
     negs = [t for t in doc if t.dep_ == "neg" or t.lower_ in NEGATIONS or t.lemma_ in NEG_VERBS or _yet_to(t)]
     negated = bool(negs)
-    negated_heads = frozenset((t.head if t.lemma_ not in NEG_VERBS else t).lemma_.lower() for t in negs)
+    negated_heads = frozenset(w for t in negs for w in _negated_words(t))
+    narrow = negated and all(t.lower_ == "without" for t in negs)
     content = frozenset(t.lemma_.lower() for t in doc
                         if t.pos_ in CONTENT_POS and not t.is_stop and t.lemma_.lower() not in GENERIC)
     root_tok = next((t for t in doc if t.dep_ == "ROOT"), None)
@@ -214,7 +221,20 @@ def facts(doc, ref_date: str | None = None) -> ClaimFacts:
     return ClaimFacts(doc.text, names, frozenset(numbers), frozenset(years), frozenset(months),
                       frozenset(weekdays), negated, content, slots,
                       {k: frozenset(v) for k, v in num_roles.items()}, tuple(sorted(set(dates), key=str)), root, subject,
-                      negated_heads, any(t.pos_ in ("VERB", "AUX") for t in doc) and not table_row(doc.text))
+                      negated_heads, any(t.pos_ in ("VERB", "AUX") for t in doc) and not table_row(doc.text), narrow)
+
+
+def _negated_words(t) -> list[str]:
+    """Lemmas of what a negation word negates: its head ("not provide" -> provide), a negating
+    verb itself ("denied"), or the object of "without" ("without Rojo and Shaw" -> rojo, shaw)."""
+    if t.lemma_ in NEG_VERBS:
+        return [t.lemma_.lower()]
+    if t.lower_ == "without":
+        objs = [c for c in t.children if c.dep_ in ("pobj", "pcomp")]
+        objs += [c for o in objs for c in o.conjuncts]
+        if objs:
+            return [o.lemma_.lower() for o in objs]
+    return [t.head.lemma_.lower()]
 
 
 # "gomes 7. 5; cathcart 6. 5, angella 6, connolly 8": a row of a table (player ratings, results),

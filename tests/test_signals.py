@@ -21,6 +21,16 @@ def test_numbers_dates_negation(nlp):
     assert fired(nlp, "China sends weapons to Russia.", "China sends weapons to Russia.") == set()
 
 
+def test_without_negates_its_object_not_the_clause(nlp):
+    """A false flag of the scale run: "without" read as a negation of the whole sentence."""
+    assert "negation_mismatch" not in fired(nlp, "Van Gaal will be without Rojo and Shaw for the game.",
+                                            "Van Gaal is pleased to have Van Persie back for the game.")
+    assert "negation_mismatch" in fired(nlp, "The plane landed without its landing gear.",
+                                        "The plane landed with its landing gear down.")
+    assert "negation_mismatch" in fired(nlp, "Van Gaal will be without Shaw for the game.",
+                                        "Shaw will play in the game, Van Gaal said.")
+
+
 def test_entity_swap_needs_same_slot(nlp):
     # the two countries belong to different people: not a swap
     assert "entity_mismatch" not in fired(nlp, "Wang Yi met with Russia's Foreign Minister Sergei Lavrov on Monday.",
