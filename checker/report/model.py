@@ -66,14 +66,17 @@ def finding(result: Result, j: Judgement, score: float) -> dict:
 
 
 def _disagreement_key(result: Result, j: Judgement) -> tuple:
-    """The same two statements from the same two articles (a headline repeated in the body)
-    are one disagreement."""
+    """The same two statements in one story are one disagreement, wherever they were seen: a
+    headline repeated in the body, or a sentence that ten articles repeat against one that
+    twelve others repeat (statements as :func:`~checker.textnorm.statement_key`; an article's
+    and the reference's statements are kept apart)."""
     a, b = result.claim(j.a), result.claim(j.b)
-    return (a.doc, statement_key(a.text), b.doc, statement_key(b.text))
+    return (j.story, frozenset({(a.role, statement_key(a.text)), (b.role, statement_key(b.text))}))
 
 
 def merge_locations(result: Result, found: list[Judgement], key) -> list[dict]:
-    """One finding per disagreement, strongest first, with every location it was seen at."""
+    """One finding per disagreement, strongest first, with every location it was seen at (the
+    finding's sides are its strongest location's)."""
     groups: dict[tuple, list[Judgement]] = {}
     for j in found:
         groups.setdefault(_disagreement_key(result, j), []).append(j)

@@ -10,6 +10,7 @@ from .model import relation_label, who
 
 STATUS_MARK = {"contradicted": "✗ contradicted", "corroborated": "✓ corroborated",
                "unresolved": "? unresolved", "single-source": "· only this source"}
+ALSO_AT = 5  # locations listed under a finding in text (JSON lists every one)
 COLORS = {"contradicted": "red", "corroborated": "green", "unresolved": "yellow", "single-source": None}
 
 
@@ -66,9 +67,12 @@ def contradictions_text(data: dict, color: bool = False) -> str:
                 lines.append(f"      claim:    {_t(s['claim'])}" + (f"   (speaker: {_t(s['speaker'])})" if s["speaker"] else ""))
         for sig in f["signals"]:
             lines.append(f"      {sig['name']}: {_t(sig['detail'])}")
-        for loc in f.get("locations", [])[1:]:
+        more = f.get("locations", [])[1:]
+        for loc in more[:ALSO_AT]:
             lines.append(f"      also at: {_name(loc['a']['article'])} [{loc['a']['start']}:{loc['a']['end']}] / "
                          f"{_name(loc['b']['article'])} [{loc['b']['start']}:{loc['b']['end']}]")
+        if len(more) > ALSO_AT:
+            lines.append(f"      and at {len(more) - ALSO_AT} more pair(s) of places (all in --format json)")
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -133,6 +137,8 @@ def contradictions_markdown(data: dict) -> str:
                 lines.append(f"  - claim: {_md(s['claim'])}" + (f" (speaker: {_md(s['speaker'])})" if s["speaker"] else ""))
         for sig in f["signals"]:
             lines.append(f"- signal {_code(sig['name'])}: {_md(sig['detail'])}")
+        if len(f.get("locations", [])) > 1:
+            lines.append(f"- seen at {len(f['locations'])} pairs of places (all in the JSON output)")
         lines.append("")
     return "\n".join(lines) + "\n"
 

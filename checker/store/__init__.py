@@ -5,8 +5,9 @@ content hash), sentences, claims, claim vectors, story assignments and judgement
 (:mod:`checker.store.schema`). Each article is grouped into a story and judged against the stored
 claims of its story when it is added (:mod:`checker.store.incremental`, an approximate-nearest-
 neighbour index of article vectors beside the file: :mod:`checker.store.ann`), and committed in
-one transaction. ``checker contradictions --store`` / ``checker report --store`` read it back
-(:func:`load_result`) with the same report code as a one-shot run.
+one transaction. ``checker contradictions --store`` / ``checker report --store`` read it back one
+story at a time (:func:`story_results`; :func:`load_result` joins the stories) with the same
+report code as a one-shot run.
 
 The interface the pipeline uses is :class:`Store`; :class:`SQLiteStore` implements it (``":memory:"``
 for a store that lives as long as the object).

@@ -20,7 +20,9 @@ search for new articles, against what is stored (never against all of it).
   pair with their nearest cluster mates of other articles (:func:`checker.cluster.nearest_mates`:
   one per distinct statement, at most ``max_mates_per_claim``), and with every stored claim where either is
   among the other's ``max_pairs_per_claim`` nearest cross-article neighbours (each stored claim
-  keeps the cosines of its best neighbours, ``nn``). The search is exact over the story's claims.
+  keeps the cosines of its best neighbours, ``nn``); a claim whose statement is stored already
+  pairs once with its earliest stored copy, and neighbours are distinct other statements (the
+  rules of :func:`checker.cluster.candidate_pairs`). The search is exact over the story's claims.
 
 So the cost of a new article depends on its story and its ``STORY_NEIGHBOURS`` neighbours, not
 on the size of the store. Where results differ from one run over everything, and why: the

@@ -29,7 +29,8 @@ def story_results(store, config, story: int | None = None, outlet: str | None = 
     run on from one story to the next; ``stats["order"]`` maps each document name to its place
     in the whole selection. ``vectors``: claim embeddings too (``Result.embeddings``)."""
     sel = store.select_documents(story=story, outlet=outlet, since=since, date_from=date_from, date_to=date_to)
-    ids = set(sel) | store.judged_with(sel)
+    filtered = any(v is not None for v in (story, outlet, since, date_from, date_to))
+    ids = set(sel) | store.judged_with(sel) if filtered else set(sel)  # unfiltered: every document is selected
     rows = store.document_rows(ids)  # ordered like a one-shot run: by path, then line
     order = {r[1]: k for k, r in enumerate(rows)}
     name_of = {r[0]: r[1] for r in rows}
