@@ -125,7 +125,21 @@ def add_step(db: Path, folder: Path, env: dict) -> dict:
     in a child that also prints add's counts."""
     row, stdout = timed([sys.executable, "-c", ADD_CHILD.format(root=str(ROOT)), str(db), str(folder)], env)
     row.update(json.loads(next(x[2:] for x in stdout.splitlines() if x.startswith("@@"))))
+    row["distinct_nli_inputs"] = distinct_nli_inputs(db)
     return row
+
+
+def distinct_nli_inputs(db: Path) -> int:
+    """Distinct (claim text, claim text) pairs among the store's NLI-judged rows: what the NLI
+    model computes (a statement pair repeated at many copies is one computation, many rows)."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return con.execute("SELECT count(*) FROM (SELECT DISTINCT ca.text, cb.text FROM judgements j JOIN claims ca "
+                           "ON ca.id = j.a JOIN claims cb ON cb.id = j.b WHERE j.event != 'same_text')").fetchone()[0]
+    finally:
+        con.close()
 
 
 def contradictions(args: list[str], env: dict) -> tuple[dict, list]:
@@ -235,6 +249,7 @@ def main() -> None:
         "work_without_model_loading": exponent(ns, [r["timings"]["total"] - r["timings"].get("load_models", 0) for r in rows]),
         "judged_pairs": exponent(ns, [r["judged_pairs"] for r in rows]),
         "nli_pairs": exponent(ns, [r["nli_pairs"] for r in rows]),
+        "distinct_nli_inputs": exponent(ns, [r["distinct_nli_inputs"] for r in rows]),
         "claims": exponent(ns, [r["claims"] for r in rows])}
     res["machine"]["load_at_end"] = os.getloadavg()[0]
     save()
