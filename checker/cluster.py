@@ -130,13 +130,13 @@ def neighbours(vecs: np.ndarray, groups, texts, min_sim: float, k: int, ref=None
                 if len(same):
                     first[i] = same[0]
                 ok &= key != key[i]
-            near = _nearest_distinct(row, np.flatnonzero(ok & (row >= min_sim)), key, k)
+            near = nearest_distinct(row, np.flatnonzero(ok & (row >= min_sim)), key, k)
             idx.append(near)
             cos.append(row[near].astype(np.float32))
     return Neighbours(idx, cos, first)
 
 
-def _nearest_distinct(row: np.ndarray, cand: np.ndarray, key, k: int) -> np.ndarray:
+def nearest_distinct(row: np.ndarray, cand: np.ndarray, key, k: int) -> np.ndarray:
     """The nearest of ``cand`` (by ``row``; ties: the lower index), one per ``key`` (an array, or
     a function of the index: computed only for the claims looked at), at most k."""
     if callable(key):

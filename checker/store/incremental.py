@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..cluster import SAME_TEXT_MIN_COS, _nearest_distinct, nearest_mates
+from ..cluster import SAME_TEXT_MIN_COS, nearest_distinct, nearest_mates
 from ..records import Claim, Document, Story
 from ..stories import article_vectors, group, similarity
 from ..textnorm import statement_key
@@ -263,7 +263,7 @@ def stored_story_pairs(sc: dict, doc_group: int | None, vecs: np.ndarray, texts:
         # its k nearest cross-article neighbours (distinct statements), and the stored claims
         # whose k nearest it becomes
         cand = np.flatnonzero(other & (s >= floor))
-        mine = _nearest_distinct(s, cand, stored_key, k)
+        mine = nearest_distinct(s, cand, stored_key, k)
         nn_new.append(s[mine].astype(np.float32))
         for x in mine:
             pairs[(int(rows[x]), j)] = float(s[x])
