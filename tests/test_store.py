@@ -273,6 +273,9 @@ def test_a_store_is_reported_one_story_at_a_time(one_add):
     brief = report.report_stream(story_results(st, cfg()), brief=True)
     for fmt in ("json", "markdown", "text"):
         assert report.render_data(brief, "contradictions", fmt) == report.render(whole, "contradictions", fmt)
+    for kind in ("report", "contradictions"):  # the JSON a store read writes piece by piece: the same text
+        data = report.report_stream(story_results(st, cfg()))
+        assert "".join(report.json_chunks(report.json_view(data, kind), size=64)) == report.render(whole, kind, "json")
     only = report.report_stream(story_results(st, cfg()), keys=("contradictions",))  # what the text list needs
     assert set(only) == {"contradictions", "thresholds", "problems"}
     assert report.render_data(only, "contradictions", "text") == report.render(whole, "contradictions", "text")

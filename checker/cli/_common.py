@@ -50,11 +50,12 @@ def check_output(output: Path | None) -> None:
         fail(f"error [{E015_OUTPUT}] cannot write --output {show_path(out)}: {why}")
 
 
-def write_output(output: Path, text: str) -> None:
-    """Write atomically: a temporary file in the same folder, then rename over the target.
-    A failure leaves an existing file untouched (and no temporary file behind)."""
+def write_output(output: Path, text) -> None:
+    """Write ``text`` (a string, or an iterable of string pieces) atomically: a temporary file in
+    the same folder, then rename over the target. A failure leaves an existing file untouched
+    (and no temporary file behind)."""
     out = Path(output)
-    data = text.encode("utf-8", "backslashreplace")
+    pieces = [text] if isinstance(text, str) else text
     try:
         mode = out.stat().st_mode & 0o777
     except OSError:
@@ -64,7 +65,8 @@ def write_output(output: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent if str(out.parent) else ".")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for piece in pieces:
+                fh.write(piece.encode("utf-8", "backslashreplace"))
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -79,16 +81,18 @@ def write_output(output: Path, text: str) -> None:
         raise
 
 
-def write_stdout(text: str, fmt: str) -> None:
-    """Machine formats as UTF-8; terminal text in the terminal's encoding, unencodable
-    characters escaped rather than crashing."""
+def write_stdout(text, fmt: str) -> None:
+    """Write ``text`` (a string, or an iterable of string pieces): machine formats as UTF-8;
+    terminal text in the terminal's encoding, unencodable characters escaped rather than crashing."""
     enc = "utf-8" if fmt != "text" else (getattr(sys.stdout, "encoding", None) or "utf-8")
     sys.stdout.flush()
     buf = getattr(sys.stdout, "buffer", None)
-    if buf is None:  # e.g. a captured StringIO
-        sys.stdout.write(text)
-    else:
-        buf.write(text.encode(enc, "backslashreplace"))
+    for piece in [text] if isinstance(text, str) else text:
+        if buf is None:  # e.g. a captured StringIO
+            sys.stdout.write(piece)
+        else:
+            buf.write(piece.encode(enc, "backslashreplace"))
+    if buf is not None:
         buf.flush()
 
 
@@ -150,8 +154,8 @@ def emit(result, kind, fmt, output, threshold) -> None:
     write_result(report.render(result, kind, fmt.value, threshold, color=color), fmt, output)
 
 
-def write_result(text: str, fmt, output) -> None:
-    """Write a rendered report to stdout or, atomically, to ``output``."""
+def write_result(text, fmt, output) -> None:
+    """Write a rendered report (a string or string pieces) to stdout or, atomically, to ``output``."""
     if output is None:
         write_stdout(text, fmt.value)
     else:
@@ -190,6 +194,9 @@ def render_store(store, kind, fmt, output, threshold, filters: dict, nli_model=N
         say("no stored article matches" + (" the filters" if any(v is not None for v in filters.values()) else ""))
     if fmt == Format.html:
         emit(result, kind, fmt, output, threshold)
+        return
+    if fmt == Format.json:  # written piece by piece: a large store's JSON is never held whole
+        write_result(report.json_chunks(report.json_view(data, kind)), fmt, output)
         return
     color = fmt == Format.text and output is None and sys.stdout.isatty()
     write_result(report.render_data(data, kind, fmt.value, color), fmt, output)

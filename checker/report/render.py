@@ -49,6 +49,20 @@ def to_json(data: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def json_chunks(data: dict, size: int = 1 << 20):
+    """:func:`to_json` in pieces of about ``size`` characters (their concatenation is the same
+    text): a large report is written without holding its whole JSON text."""
+    buf, n = [], 0
+    for piece in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data):
+        buf.append(piece)
+        n += len(piece)
+        if n >= size:
+            yield "".join(buf)
+            buf, n = [], 0
+    buf.append("\n")
+    yield "".join(buf)
+
+
 def contradictions_text(data: dict, color: bool = False) -> str:
     import typer
 
