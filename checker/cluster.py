@@ -87,11 +87,13 @@ SAME_TEXT_MIN_COS = 0.9
 class Neighbours:
     """Per claim of a story: ``idx``/``cos`` its nearest cross-article neighbours (indices,
     nearest first, one per distinct statement other than its own) and their cosines, and
-    ``first`` the earliest earlier claim of another article that makes the same statement (-1: none)."""
+    ``first`` the earliest earlier claim of another article that makes the same statement (-1: none);
+    ``key`` per claim its statement (:func:`statement_ids`; with ``distinct=False`` each claim its own)."""
 
     idx: list[np.ndarray]
     cos: list[np.ndarray]
     first: np.ndarray
+    key: np.ndarray
 
 
 def statement_ids(texts) -> np.ndarray:
@@ -133,7 +135,7 @@ def neighbours(vecs: np.ndarray, groups, texts, min_sim: float, k: int, ref=None
             near = nearest_distinct(row, np.flatnonzero(ok & (row >= min_sim)), key, k)
             idx.append(near)
             cos.append(row[near].astype(np.float32))
-    return Neighbours(idx, cos, first)
+    return Neighbours(idx, cos, first, key)
 
 
 def nearest_distinct(row: np.ndarray, cand: np.ndarray, key, k: int) -> np.ndarray:
@@ -198,7 +200,6 @@ def candidate_pairs(claims: list[Claim], vecs: np.ndarray, clusters: list[Cluste
         if nbrs.first[i] >= 0:
             f = int(nbrs.first[i])
             pairs.setdefault((f, i), float(vecs[f] @ vecs[i]))
-    key = statement_ids(texts) if bounded else None
     garr = np.array(groups, dtype=object)
     cluster_of = {cid: cl.id for cl in clusters for cid in cl.claim_ids}
     by_cluster: dict[int, list[int]] = {}
@@ -210,7 +211,7 @@ def candidate_pairs(claims: list[Claim], vecs: np.ndarray, clusters: list[Cluste
             j = members[y]
             earlier = m[:y][(garr[m[:y]] != groups[j]) & ~(ref[m[:y]] & ref[j])]
             if bounded:
-                earlier = earlier[key[earlier] != key[j]]
+                earlier = earlier[nbrs.key[earlier] != nbrs.key[j]]
             if not len(earlier):
                 continue
             sims = vecs[earlier] @ vecs[j]

@@ -85,7 +85,7 @@ def add_pending(pending, store, config: Config, counts: dict, problems: list, ru
                     models = _load_models(config, store, problems, runner)
                     timings["load_models"] = round(time.perf_counter() - t, 3)
                 else:
-                    _check_models(store, {"embedder_dim": str(dimension(models[1])), "nli_sha256": models[2].ref.sha256})
+                    _check_models(store, models)
                 # spaCy on every core while the window parses (not with a runner: its workers parse)
                 pool = None if runner is not None else maybe_pool(config, [p.doc for p in window])
             _add_window(window, store, models, config, counts, problems, bar, say, runner, pool, keep)
@@ -179,7 +179,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
             sc = store.story_claims(plan.story[k])
             found, cl, nn, nn_updates = stored_story_pairs(sc, dup_of, mvecs, [c.text for c in mine], alloc, config)
             lap("stories_and_candidates")
-            rows, old, _ = store.claims_by_row({r for r, _, _ in found})
+            rows, old, _ = store.claims_by_row({r for r, _, _ in found}, vectors=False)
             pos = {r: x for x, r in enumerate(rows)}
             local = [(pos[r], len(old) + j, s) for r, j, s in found]
             ds = store.dates({c.doc for c in old})
@@ -207,15 +207,17 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
 
 def _load_models(config, store, problems, runner=None):
     nlp, embedder, nli = load_models(config, problems, runner)
-    _check_models(store, {"embedder_dim": str(dimension(embedder)), "nli_sha256": nli.ref.sha256})
+    _check_models(store, (nlp, embedder, nli))
     return nlp, embedder, nli
 
 
-def _check_models(store, want: dict) -> None:
-    """A store holds the vectors and judgements of one embedder and one NLI model."""
+def _check_models(store, models) -> None:
+    """A store holds the vectors and judgements of one embedder and one NLI model (``models``:
+    spaCy, embedder, NLI)."""
     from .schema import StoreError
 
-    for k, v in want.items():
+    _, embedder, nli = models
+    for k, v in {"embedder_dim": str(dimension(embedder)), "nli_sha256": nli.ref.sha256}.items():
         have = store.meta(k)
         if have is None:
             store.set_meta(k, v)

@@ -46,7 +46,7 @@ def story_results(store, config, story: int | None = None, outlet: str | None = 
     for sid, mem in members.items():  # in the order of their first article
         doc_ids = [r[0] for r in mem]
         docs = store.documents(doc_ids)
-        _, claims, vecs = store.claims_of(doc_ids)
+        _, claims, vecs = store.claims_of(doc_ids, vectors)
         rank = {d.name: k for k, d in enumerate(docs)}
         perm = sorted(range(len(claims)), key=lambda i: rank[claims[i].doc])  # stable: claim order within a document
         claims = [claims[i] for i in perm]
@@ -60,8 +60,7 @@ def story_results(store, config, story: int | None = None, outlet: str | None = 
             clusters.append(Cluster(id=next_cluster, claim_ids=tuple(c.id for c in cl),
                                     docs=tuple(sorted({c.doc for c in cl}))))
             next_cluster += 1
-        found = store.judgements_touching([i for i in doc_ids if i in selected])
-        judgements = sorted((j for j, _, _ in found), key=lambda j: (j.a, j.b))
+        judgements = sorted(store.judgements_touching([i for i in doc_ids if i in selected]), key=lambda j: (j.a, j.b))
         st = Story(id=sid, docs=tuple(r[1] for r in mem), title=titles.get(sid),
                    duplicates=tuple((r[1], name_of[r[3]]) for r in mem if r[3] is not None))
         yield Result(documents=docs, sentences=list({c.sentence.id: c.sentence for c in claims}.values()),

@@ -251,26 +251,31 @@ class SQLiteStore:
                                  outlet=r[7], date=r[8], date_source=r[9])
         return [out[i] for i in ids if i in out]
 
-    def claims(self, where: str, args: tuple = ()) -> tuple[list[int], list[Claim], np.ndarray]:
+    def claims(self, where: str, args: tuple = (), vectors: bool = True) -> tuple[list[int], list[Claim], np.ndarray | None]:
         """(row ids, claims, vectors) of the claims matching an SQL condition on ``c`` (claims),
-        ``d`` (documents) and ``s`` (sentences), in document then claim order."""
+        ``d`` (documents) and ``s`` (sentences), in document then claim order (``vectors`` False:
+        None for the vectors, which are then not read)."""
+        vec = "v.vector" if vectors else "NULL"
         rows = self.db.execute(
-            "SELECT c.id, c.cid, d.name, c.role, c.text, c.speaker, c.kind, s.seq, s.text, s.start, s.end, v.vector "
+            f"SELECT c.id, c.cid, d.name, c.role, c.text, c.speaker, c.kind, s.seq, s.text, s.start, s.end, {vec} "
             "FROM claims c JOIN documents d ON d.id = c.doc JOIN sentences s ON s.id = c.sentence "
-            f"JOIN claim_vectors v ON v.claim = c.id WHERE {where} ORDER BY c.doc, c.id", args).fetchall()
+            + ("JOIN claim_vectors v ON v.claim = c.id " if vectors else "")
+            + f"WHERE {where} ORDER BY c.doc, c.id", args).fetchall()
         claims = []
         for r in rows:
             sent = Sentence(id=f"{r[2]}:{r[7]}", doc=r[2], text=r[8], start=r[9], end=r[10])
             claims.append(Claim(id=r[1], doc=r[2], role=r[3], text=r[4], sentence=sent, speaker=r[5], kind=r[6]))
+        if not vectors:
+            return [r[0] for r in rows], claims, None
         vecs = np.stack([_vec(r[11]) for r in rows]) if rows else np.zeros((0, 1), dtype=np.float32)
         return [r[0] for r in rows], claims, vecs
 
-    def claims_by_row(self, ids) -> tuple[list[int], list[Claim], np.ndarray]:
+    def claims_by_row(self, ids, vectors: bool = True) -> tuple[list[int], list[Claim], np.ndarray | None]:
         ids = sorted({int(i) for i in ids})
         if not ids:
-            return [], [], np.zeros((0, 1), dtype=np.float32)
+            return [], [], np.zeros((0, 1), dtype=np.float32) if vectors else None
         q = ",".join("?" * len(ids))
-        return self.claims(f"c.id IN ({q})", tuple(ids))
+        return self.claims(f"c.id IN ({q})", tuple(ids), vectors=vectors)
 
     # ---------------------------------------------------------------- writing
     def delete_documents(self, ids) -> int:
@@ -365,20 +370,18 @@ class SQLiteStore:
                  "WHERE j.b IN (SELECT id FROM claims WHERE doc IN (SELECT id FROM _sel)) "
                  "AND ca.doc NOT IN (SELECT id FROM _sel)")
 
-    def judgements_touching(self, doc_ids) -> list[tuple[Judgement, int, int]]:
-        """(judgement, document of a, document of b) for every judgement with a side in ``doc_ids``
-        (in the order they were stored)."""
+    def judgements_touching(self, doc_ids) -> list[Judgement]:
+        """Every judgement with a side in ``doc_ids`` (in the order they were stored)."""
         self._selection(doc_ids)
         cols = ("j.id, ca.cid, cb.cid, j.similarity, j.p_entail_ab, j.p_neutral_ab, j.p_contra_ab, j.p_entail_ba, "
-                "j.p_neutral_ba, j.p_contra_ba, j.signals, j.contradiction, j.corroboration, j.kind, j.event, j.story, "
-                "ca.doc, cb.doc")
+                "j.p_neutral_ba, j.p_contra_ba, j.signals, j.contradiction, j.corroboration, j.kind, j.event, j.story")
         rows = sorted(self.db.execute(f"SELECT {cols} " + self._TOUCHING.format(cols=cols)).fetchall())
         out = []
         for r in rows:
             sig = tuple(Signal(n, d) for n, d in json.loads(r[10]))
-            out.append((Judgement(a=r[1], b=r[2], similarity=r[3], p_entail_ab=r[4], p_neutral_ab=r[5], p_contra_ab=r[6],
-                                  p_entail_ba=r[7], p_neutral_ba=r[8], p_contra_ba=r[9], signals=sig, contradiction=r[11],
-                                  corroboration=r[12], kind=r[13], event=r[14], story=r[15]), r[16], r[17]))
+            out.append(Judgement(a=r[1], b=r[2], similarity=r[3], p_entail_ab=r[4], p_neutral_ab=r[5], p_contra_ab=r[6],
+                                 p_entail_ba=r[7], p_neutral_ba=r[8], p_contra_ba=r[9], signals=sig, contradiction=r[11],
+                                 corroboration=r[12], kind=r[13], event=r[14], story=r[15]))
         return out
 
     def judged_with(self, doc_ids) -> set[int]:
@@ -387,10 +390,11 @@ class SQLiteStore:
         return {d for r in self.db.execute("SELECT ca.doc, cb.doc " + self._TOUCHING.format(cols="ca.doc, cb.doc"))
                 for d in r}
 
-    def claims_of(self, doc_ids) -> tuple[list[int], list[Claim], np.ndarray]:
-        """(row ids, claims, vectors) of the claims of ``doc_ids``, in document then claim order."""
+    def claims_of(self, doc_ids, vectors: bool = True) -> tuple[list[int], list[Claim], np.ndarray | None]:
+        """(row ids, claims, vectors) of the claims of ``doc_ids``, in document then claim order
+        (``vectors`` False: not read, None)."""
         self._selection(doc_ids)
-        return self.claims("c.doc IN (SELECT id FROM _sel)")
+        return self.claims("c.doc IN (SELECT id FROM _sel)", vectors=vectors)
 
     def claim_clusters_of(self, doc_ids) -> dict[str, int]:
         """Claim id -> cluster id, for the claims of ``doc_ids``."""
