@@ -19,12 +19,13 @@ from __future__ import annotations
 import math
 import os
 import weakref
-from collections import OrderedDict
+from functools import lru_cache
 
 import numpy as np
 
+from .memo import Memo, code_version
 from .records import Claim, Judgement, Signal
-from .signals import SIGNAL_NAMES, aligned, compare_facts, event_relation, facts, overlap
+from .signals import SIGNAL_NAMES, aligned, compare_facts, dump_facts, event_relation, facts, load_facts, overlap
 from .textnorm import same_statement, statement_key
 
 FEATURES = ("pc_max", "pc_min", "pe_max", "pe_min", "pn_max", "sim", "overlap",
@@ -156,38 +157,42 @@ FACTS_CACHE_SIZE = 50_000  # (text, date) -> ClaimFacts kept per spaCy pipeline,
 _facts_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def claim_facts(nlp, items: list[tuple[str, str | None]]) -> list:
+def facts_version(nlp) -> str:
+    """The version of a claim's facts (a store's cache namespace): the signals code and the spaCy model."""
+    meta = getattr(nlp, "meta", {}) or {}
+    return f"{_facts_code()}-{meta.get('name')}-{meta.get('version')}"
+
+
+@lru_cache(maxsize=1)
+def _facts_code() -> str:
+    return code_version("signals")
+
+
+def claim_facts(nlp, items: list[tuple[str, str | None]], cache=None) -> list:
     """:func:`checker.signals.facts` of each (claim text, article date), each claim parsed on its own
     (its text alone, not in its paragraph: the paragraph parse of the claims stage gives other
     facts for ~8% of even verbatim sentences, measured on CNN/DM, so it cannot stand in).
 
     The same as ``[facts(d, date) for d in nlp.pipe(texts)]``, faster: each distinct text is
     parsed once, texts go through spaCy sorted by length (less padding; parses do not depend on
-    the batch: checked byte for byte), and facts are kept in a bounded per-pipeline cache, so a
-    claim judged again (``checker add`` judges stored claims against each new article) is not
-    parsed again."""
+    the batch: checked byte for byte), and facts are kept in a bounded per-pipeline map and in
+    ``cache`` (a store's, :mod:`checker.memo`), so a claim judged again (``checker add`` judges
+    stored claims against each new article) is not parsed again, in this process or a later one."""
     try:
-        cache = _facts_cache.setdefault(nlp, OrderedDict())
-    except TypeError:  # an object without weak references: no cache across calls
-        cache = OrderedDict()
+        memo = _facts_cache.setdefault(nlp, Memo(FACTS_CACHE_SIZE))
+    except TypeError:  # an object without weak references: nothing kept across calls
+        memo = Memo(FACTS_CACHE_SIZE)
+    backing = cache.namespace(f"facts:{facts_version(nlp)}", dump_facts, load_facts) if cache is not None else None
+    have = memo.get_many(items, backing)
     new: dict[str, set] = {}
     for t, d in items:
-        if (t, d) not in cache:
+        if (t, d) not in have:
             new.setdefault(t, set()).add(d)
     todo = sorted(new, key=lambda t: (len(t), t))
-    fresh = {(t, d): facts(doc, d) for t, doc in zip(todo, nlp.pipe(todo, batch_size=FACTS_BATCH)) for d in new[t]}
-    out = []
-    for key in items:
-        f = fresh.get(key)
-        if f is None:
-            f = cache[key]
-            cache.move_to_end(key)
-        else:
-            cache[key] = f
-        out.append(f)
-    while len(cache) > FACTS_CACHE_SIZE:
-        cache.popitem(last=False)
-    return out
+    fresh = {(t, d): facts(doc, d) for t, doc in zip(todo, nlp.pipe(todo, batch_size=FACTS_BATCH)) for d in sorted(new[t], key=str)}
+    memo.put_many(fresh, backing)
+    have.update(fresh)
+    return [have[k] for k in items]
 
 
 def stated_keys(claims: list[Claim], extra: dict[str, list[str]] | None = None) -> dict[str, set[str]]:
@@ -215,7 +220,7 @@ def stated_by_both(a: Claim, b: Claim, keys: dict[str, set[str]]) -> bool:
 
 def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, config,
           say=None, dates: dict[str, str | None] | None = None, story_of: dict[str, int] | None = None,
-          statements: dict[str, list[str]] | None = None) -> list[Judgement]:
+          statements: dict[str, list[str]] | None = None, cache=None) -> list[Judgement]:
     """Judge the candidate pairs.
 
     * The same statement on both sides (after Unicode, case and punctuation normalisation) is
@@ -237,7 +242,8 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
 
     ``dates`` maps documents to their publication dates (relative dates are resolved
     against them); ``story_of`` maps documents to story ids. ``say`` is a
-    :class:`checker.pipeline.Progress` (stage messages and NLI progress)."""
+    :class:`checker.pipeline.Progress` (stage messages and NLI progress). ``cache``: a store's
+    :class:`checker.store.cache.StoreCache` (claims' facts and NLI results kept for later adds)."""
     if not pairs:
         return []
     dates = dates or {}
@@ -263,7 +269,7 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
         docs = dict(zip(used, nlp.pipe([claims[i].text for i in used], batch_size=64)))
         fx = {i: facts(d, dates.get(claims[i].doc)) for i, d in docs.items()}
     else:
-        fx = dict(zip(used, claim_facts(nlp, [(claims[i].text, dates.get(claims[i].doc)) for i in used])))
+        fx = dict(zip(used, claim_facts(nlp, [(claims[i].text, dates.get(claims[i].doc)) for i in used], cache)))
     gate = align_gate(config)
     pairs = [(i, j, s) for i, j, s in pairs if aligned(fx[i], fx[j], s, **gate)]
     if say:
@@ -275,7 +281,7 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
         nli_in.append((claims[i].text, claims[j].text))
         nli_in.append((claims[j].text, claims[i].text))
     probs = nli.predict(nli_in, batch_size=config.nli_batch_size,
-                        progress=say.counter(len(nli_in), "NLI") if say else None)
+                        progress=say.counter(len(nli_in), "NLI") if say else None, cache=cache)
     for k, (i, j, sim) in enumerate(pairs):
         p_ab, p_ba = probs[2 * k], probs[2 * k + 1]
         x, sig, _ = pair_features(p_ab, p_ba, sim, fx[i], fx[j])

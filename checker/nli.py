@@ -5,7 +5,6 @@ see :mod:`checker.nli_models` for how it is found and how its labels are read)."
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import compute, current_precision
+from .memo import Memo
 from .nli_models import CANONICAL, resolve
 
 LABELS = CANONICAL  # ("entailment", "neutral", "contradiction")
@@ -60,7 +60,7 @@ class NLIModel:
             mpe = getattr(self.model.config, "max_position_embeddings", None)
             limit = mpe - 2 if isinstance(mpe, int) and mpe > 2 else None
         self.max_length = min(max_length, limit) if limit else max_length
-        self._cache: OrderedDict = OrderedDict()  # (premise, hypothesis) -> probabilities, bf16 only
+        self._cache = Memo(NLI_CACHE_SIZE)  # (premise, hypothesis) -> probabilities, bf16 only
 
     def lengths(self, pairs: list[tuple[str, str]]) -> list[int] | None:
         """Token lengths of the pairs when batches must hold one length each (bf16, see
@@ -70,17 +70,21 @@ class NLIModel:
         enc = self.tokenizer([a for a, _ in pairs], [b for _, b in pairs], truncation=True, max_length=self.max_length)
         return [len(x) for x in enc["input_ids"]]
 
-    def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32, progress=None) -> np.ndarray:
+    def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32, progress=None, cache=None) -> np.ndarray:
         """Probabilities of each (premise, hypothesis). Each distinct pair is computed once (near-copies
         of one article repeat the same claim pairs many times). In bf16, where a pair's result does
         not depend on its batch (:func:`batches`), results are also kept across calls in a bounded
-        cache (``checker add`` judges the same stored claims against article after article)."""
+        map (``checker add`` judges the same stored claims against article after article) and in
+        ``cache``, a store's (:mod:`checker.memo`: kept for later adds to the store)."""
         out = np.zeros((len(pairs), 3), dtype=np.float32)
         if not pairs:
             return out
         distinct = list(dict.fromkeys(pairs))
-        cache = self._cache if current_precision() == "bf16" else {}
-        todo = [p for p in distinct if p not in cache]
+        keep = current_precision() == "bf16"
+        backing = cache.namespace(f"nli:{self.ref.sha256[:16]}:{self.max_length}", _dump_probs, _load_probs) \
+            if keep and cache is not None else None
+        have = self._cache.get_many(distinct, backing) if keep else {}
+        todo = [p for p in distinct if p not in have]
         if progress and len(pairs) > len(todo):
             progress(len(pairs) - len(todo))
         got = {}
@@ -89,16 +93,11 @@ class NLIModel:
             got.update((todo[i], p) for i, p in zip(idx, probs))
             if progress:
                 progress(len(idx))
+        if keep:
+            self._cache.put_many(got, backing)
+        have.update(got)
         for k, p in enumerate(pairs):
-            out[k] = got[p] if p in got else cache[p]
-        if cache is self._cache:
-            for p in distinct:
-                if p in got:
-                    cache[p] = got[p]
-                else:
-                    cache.move_to_end(p)
-            while len(cache) > NLI_CACHE_SIZE:
-                cache.popitem(last=False)
+            out[k] = have[p]
         return out
 
     def _encode(self, pairs: list[tuple[str, str]], idx: list[int]):
@@ -120,6 +119,14 @@ class NLIModel:
         for idx, probs in zip(bs, run_batches(bs, lambda idx: self._encode(pairs, idx), self._forward, workers)):
             out[idx] = self.labels.to_canonical(probs)
         return out
+
+
+def _dump_probs(p) -> bytes:
+    return np.asarray(p, dtype=np.float32).tobytes()
+
+
+def _load_probs(b: bytes) -> np.ndarray:
+    return np.frombuffer(b, dtype=np.float32).copy()
 
 
 @contextmanager

@@ -128,23 +128,24 @@ def run(paths: list[str | Path], reference: str | Path | None = None, config: Co
     return out
 
 
-def extract_claims(docs, nlp, nli, config, pool=None, problems: list | None = None):
+def extract_claims(docs, nlp, nli, config, pool=None, problems: list | None = None, cache=None):
     """Stage 2 (one-shot run and store alike): sentences and atomic claims, decomposed claims
     that their sentence does not entail replaced by the sentence. (sentences, claims, stats)
     ``pool``: a :class:`checker.claims.workers.ParsePool` that does the spaCy part (same result).
     A document whose extraction fails gets an E021 problem in ``problems`` and no claims; the
-    others go on (without ``problems`` the error propagates). A document without claims gets W104."""
+    others go on (without ``problems`` the error propagates). A document without claims gets W104.
+    ``cache``: a store's :class:`checker.store.cache.StoreCache` (paragraph parses and NLI results kept)."""
     sentences = None
     failed: list | None = [] if problems is not None else None
     if pool is not None:
         try:
-            sentences, claims = pool.extract(docs, config.max_claim_chars, failed)
+            sentences, claims = pool.extract(docs, config.max_claim_chars, failed, cache=cache)
         except (RuntimeError, OSError) as exc:  # a worker died (killed, out of memory): parse here instead
             print(f"[checker] spaCy worker failed ({str(exc)[:200]}); parsing in this process", file=sys.stderr)
             failed = [] if problems is not None else None
     if sentences is None:
-        sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars, failed)
-    claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size, config.max_claim_chars)
+        sentences, claims = claims_stage.extract(docs, nlp, config.max_claim_chars, failed, cache=cache)
+    claims, stats = keep_faithful(claims, nli, config.support, config.nli_batch_size, config.max_claim_chars, cache=cache)
     if problems is not None:
         from .errors import E021_CLAIMS_FAILED, W104_NO_CLAIMS, Problem
         problems += [Problem("error", E021_CLAIMS_FAILED, name, f"claim extraction failed, the document is left out "

@@ -10,6 +10,7 @@ calibrated combiner in :mod:`checker.compare`.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -54,6 +55,27 @@ class ClaimFacts:
     has_verb: bool = True  # a verb or auxiliary anywhere in the claim (a list item, timetable or table row has none)
     # its only negation is "without X": it denies X ("Van Gaal will be without Rojo"), not the clause
     narrow_negation: bool = False
+
+
+_SETS = ("numbers", "years", "months", "weekdays", "content", "subject", "negated_heads")
+
+
+def dump_facts(f: ClaimFacts) -> bytes:
+    """``f`` as JSON (a store's cache value; :func:`load_facts` gives an equal ClaimFacts)."""
+    d = {k: getattr(f, k) for k in f.__dataclass_fields__}
+    for k in _SETS:
+        d[k] = sorted(d[k], key=repr)
+    d["num_roles"] = {k: sorted(v) for k, v in f.num_roles.items()}
+    return json.dumps(d, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def load_facts(b: bytes) -> ClaimFacts:
+    d = json.loads(b.decode("utf-8", "surrogatepass"))
+    for k in _SETS:
+        d[k] = frozenset(d[k])
+    d["num_roles"] = {k: frozenset(v) for k, v in d["num_roles"].items()}
+    d["dates"] = tuple(tuple(x) for x in d["dates"])
+    return ClaimFacts(**d)
 
 
 def _norm(s: str) -> str:

@@ -432,3 +432,103 @@ def test_a_stored_claim_text_is_not_embedded_again(tmp_path, nlp, embedder, nli)
         by_text.setdefault(t, set()).add(v)
     assert any(len(v) == 1 for t, v in by_text.items() if sum(r[0] == t for r in rows) > 1)
     assert all(len(v) == 1 for v in by_text.values())  # one text, one vector
+
+
+def _forget(nlp, nli) -> None:
+    """A new process: nothing kept in memory by earlier parses, facts or NLI calls."""
+    import checker.claims
+    import checker.compare
+
+    checker.claims._parse_memo.pop(nlp, None)
+    checker.compare._facts_cache.pop(nlp, None)
+    nli._cache.clear()
+
+
+def test_a_later_add_reads_parses_facts_and_nli_from_the_store(tmp_path, monkeypatch, nlp, embedder, nli):
+    """The store keeps what was computed from text alone (a paragraph's parse, a claim's facts, NLI
+    probabilities in bf16): a later add, in a new process, computes only what is new (here the
+    flood articles and the one edited paragraph), and the store holds the same rows as one built
+    without the cache."""
+    import checker.claims
+    import checker.compare
+    from checker.config import apply_precision
+    from checker.store.sqlite import store_rows
+
+    d = write(tmp_path / "in", ARTICLES)
+    (d / "edit.txt").write_text(TRADE["trade/beijing.txt"].replace("Ten officials", "Nine officials"), encoding="utf-8")
+    parsed, faced, forwards = [], [], [0]
+    real_parse, real_facts, real_forward = checker.claims.parse_pieces, checker.compare.facts, nli._forward
+
+    def parse(texts, nlp_):
+        parsed.extend(texts)
+        return real_parse(texts, nlp_)
+
+    def facts(doc, date=None):
+        faced.append(doc.text)
+        return real_facts(doc, date)
+
+    def forward(enc):
+        forwards[0] += len(enc["input_ids"])
+        return real_forward(enc)
+    monkeypatch.setattr(checker.claims, "parse_pieces", parse)
+    monkeypatch.setattr(checker.compare, "facts", facts)
+    monkeypatch.setattr(nli, "_forward", forward)
+    bf16 = apply_precision(cfg()) == "bf16"  # what add will set
+
+    def build(path, cached: bool):
+        st = SQLiteStore(path)
+        if not cached:
+            monkeypatch.setattr(st, "cache", lambda: None)
+        _forget(nlp, nli)
+        add([d / "trade"], st, cfg())
+        first = (list(parsed), list(faced), forwards[0])
+        parsed.clear(), faced.clear()
+        forwards[0] = 0
+        _forget(nlp, nli)
+        add([d / "flood", d / "edit.txt"], st, cfg())
+        st.close()
+        return first, (list(parsed), list(faced), forwards[0])
+
+    (p1, f1, n1), (p2, f2, n2) = build(tmp_path / "cached.db", True)
+    sizes = SQLiteStore(tmp_path / "cached.db").cache().size()
+    assert {k.split(":")[0] for k in sizes} == ({"parse", "facts", "nli"} if bf16 else {"parse", "facts"})
+    # the second add parsed only the pieces the first had not: the flood articles and the edited paragraph
+    assert p2 and not set(p2) & set(p1)
+    assert [t for t in p2 if "officials" in t] == [t for t in p2 if "Nine officials" in t] and any("Nine" in t for t in p2)
+    assert not set(f2) & set(f1)  # no stored claim's facts parsed again
+    parsed.clear(), faced.clear()
+    forwards[0] = 0
+    (q1, g1, m1), (q2, g2, m2) = build(tmp_path / "plain.db", False)
+    assert (q1, g1, m1) == (p1, f1, n1) and len(q2) > len(p2) and len(g2) > len(f2)
+    assert m2 > n2 if bf16 else m2 == n2  # NLI results are kept only where they do not depend on the batch
+    a, b = store_rows(tmp_path / "cached.db"), store_rows(tmp_path / "plain.db")
+    assert a == b
+
+
+def test_stored_facts_and_parses_read_back_equal(nlp):
+    """What the cache stores reads back as the same objects (every field of ClaimFacts; parses
+    with their raw claims and speakers)."""
+    from checker.claims import dump_parse, load_parse, parse_pieces
+    from checker.compare import claim_facts
+    from checker.signals import dump_facts, load_facts
+
+    texts = ["Tom Smith, 75, said on Monday that the ministry did not pay the $1.5 million owed since March 2020.",
+             "Without Rojo, Van Gaal will field 11 players in 2024, and the club said it was ready."]
+    for f in claim_facts(nlp, [(t, "2024-03-04") for t in texts] + [(texts[0], None)]):
+        assert load_facts(dump_facts(f)) == f
+    parses = parse_pieces(texts, nlp)
+    assert all(load_parse(dump_parse(p)) == p for p in parses)
+    assert any(c.speaker for p in parses for s in p for c in s.claims)
+
+
+def test_cache_rows_of_older_code_are_dropped(tmp_path):
+    """A namespace of another version of the same kind is deleted when a new one is used."""
+    st = SQLiteStore(tmp_path / "c.db")
+    old = st.cache().namespace("parse:old", bytes, bytes)
+    old.put_many({"a": b"1", ("b", "c"): b"2"})
+    assert old.get_many(["a", ("b", "c"), "z"]) == {"a": b"1", ("b", "c"): b"2"}
+    st.cache().namespace("facts:x", bytes, bytes).put_many({"a": b"3"})
+    st.close()
+    st = SQLiteStore(tmp_path / "c.db")
+    new = st.cache().namespace("parse:new", bytes, bytes)
+    assert new.get_many(["a"]) == {} and st.cache().size() == {"facts:x": 1}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
+import weakref
+from dataclasses import dataclass
 from functools import lru_cache
 
+from ..memo import Memo, code_version
 from ..records import Claim, Document, Sentence
 from .decompose import RawClaim, decompose
 
@@ -88,11 +92,87 @@ def sentence_spans(text: str, nlp=None):
                 yield start, start + len(st), st, s
 
 
+def keep_sentence(st: str) -> bool:
+    """A sentence that can hold a claim: two characters or more, at least one a word character."""
+    return len(st) >= 2 and bool(re.search(r"\w", st))
+
+
+@dataclass(frozen=True)
+class SentenceParse:
+    """One sentence of a parsed paragraph piece: what the claims stage takes from spaCy."""
+
+    start: int  # offset of the (stripped) sentence in its piece
+    text: str
+    claims: tuple  # decompose(span): RawClaims, or the error decompose raised (an exception, or its text)
+    person: str | None  # _person_subject(span)
+
+
+PARSE_CACHE_SIZE = 50_000  # paragraph pieces whose parse a process keeps (least recently used dropped)
+_parse_memo: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def parse_version(nlp) -> str:
+    """The version of a piece's parse (a store's cache namespace): this code and the spaCy model."""
+    meta = getattr(nlp, "meta", {}) or {}
+    return f"{_parse_code()}-{meta.get('name')}-{meta.get('version')}"
+
+
+@lru_cache(maxsize=1)
+def _parse_code() -> str:
+    return code_version("claims.__init__", "claims.decompose")
+
+
+def parse_pieces(texts: list[str], nlp) -> list:
+    """The parse of each paragraph piece: a tuple of :class:`SentenceParse` (sentences that
+    :func:`keep_sentence` keeps), or the exception parsing it raised. A piece is parsed on its own
+    (spaCy's batches do not change parses), so its parse is a function of its text."""
+    out: list = []
+    try:
+        docs = list(_parsed(texts, nlp))
+    except Exception:  # one bad piece: parse them one at a time to find it
+        docs = []
+        for t in texts:
+            try:
+                docs.append(next(iter(_parsed([t], nlp))))
+            except Exception as exc:
+                docs.append(exc)
+    for pdoc in docs:
+        if isinstance(pdoc, Exception):
+            out.append(pdoc)
+            continue
+        sents = []
+        try:
+            for s in pdoc.sents:
+                st = s.text.strip()
+                if not keep_sentence(st):
+                    continue
+                try:
+                    raw = tuple(decompose(s))
+                except Exception as exc:  # only an article's sentence is decomposed: a reference's may be fine
+                    raw = exc
+                sents.append(SentenceParse(s.start_char + len(s.text) - len(s.text.lstrip()), st, raw, _person_subject(s)))
+            out.append(tuple(sents))
+        except Exception as exc:
+            out.append(exc)
+    return out
+
+
+def dump_parse(parse: tuple) -> bytes:
+    """A piece's parse as JSON (a store's cache value)."""
+    return json.dumps([[p.start, p.text, [[c.text, c.kind, c.speaker] for c in p.claims], p.person]
+                       for p in parse], ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def load_parse(b: bytes) -> tuple:
+    return tuple(SentenceParse(a, t, tuple(RawClaim(*c) for c in cs), person)
+                 for a, t, cs, person in json.loads(b.decode("utf-8", "surrogatepass")))
+
+
 def split_sentences(doc: Document, nlp=None):
     """Yield (Sentence, spaCy Span) for one document."""
     k = 0
     for start, end, st, s in sentence_spans(doc.text, nlp):
-        if len(st) < 2 or not re.search(r"\w", st):
+        if not keep_sentence(st):
             continue
         rs, re_ = doc.raw_span(start, end)
         yield Sentence(id=f"{doc.name}:{k}", doc=doc.name, text=st, start=rs, end=re_), s
@@ -130,36 +210,79 @@ def cut(text: str, kind: str, max_chars: int) -> tuple[str, str]:
     return text[:max_chars].rsplit(" ", 1)[0] + " …", "fragment"
 
 
-def extract(docs: list[Document], nlp=None, max_chars: int = 400,
-            failed: list | None = None) -> tuple[list[Sentence], list[Claim]]:
+def doc_pieces(doc: Document) -> list[tuple[int, str]]:
+    """(start, piece) of a document's text: its paragraphs, an over-long one cut in pieces."""
+    return [piece for base, p in paragraph_spans(doc.text) for piece in _pieces(base, p)]
+
+
+def extract(docs: list[Document], nlp=None, max_chars: int = 400, failed: list | None = None,
+            parse=None, cache=None) -> tuple[list[Sentence], list[Claim]]:
     """Sentences and atomic claims of every document, in document order. A pronoun speaker
     ("he said") is resolved to the person last named as a subject in an earlier sentence of
     the same article (:func:`resolve_speaker`).
 
+    The unit of parsing is the paragraph piece (:func:`doc_pieces`): each distinct piece is parsed
+    once (:func:`parse_pieces`; a paragraph repeated across articles — wire copy, boilerplate, an
+    article added again with an edit — is not parsed again), and parses are kept in a bounded
+    per-pipeline map and in ``cache`` (a persistent backing: a store's, see :mod:`checker.memo`).
+    ``parse``: a function doing :func:`parse_pieces` elsewhere (the parse workers); same results.
+
     ``failed``: a list that gets (document name, error) for each document whose extraction
     raised, which then contributes nothing (the others go on); None: the error propagates."""
+    nlp = nlp or load_nlp()
+    try:
+        memo = _parse_memo.setdefault(nlp, Memo(PARSE_CACHE_SIZE))
+    except TypeError:  # a pipeline without weak references: nothing kept across calls
+        memo = Memo(PARSE_CACHE_SIZE)
+    ns = parse_version(nlp)
+    pieces = [doc_pieces(d) for d in docs]
+    texts = list(dict.fromkeys(t for ps in pieces for _, t in ps))
+    backing = cache.namespace(f"parse:{ns}", dump_parse, load_parse) if cache is not None else None
+    have = memo.get_many(texts, backing)
+    todo = [t for t in texts if t not in have]
+    if todo:
+        got = dict(zip(todo, (parse or (lambda ts: parse_pieces(ts, nlp)))(todo)))
+        memo.put_many({t: p for t, p in got.items() if isinstance(p, tuple) and _clean(p)}, backing)
+        have.update(got)
     sentences: list[Sentence] = []
     claims: list[Claim] = []
-    for doc in docs:
-        ns, nc = len(sentences), len(claims)
-        try:
-            _extract_one(doc, nlp, max_chars, sentences, claims)
-        except Exception as exc:
+    for doc, ps in zip(docs, pieces):
+        ns0, nc = len(sentences), len(claims)
+        error = _assemble(doc, ps, have, max_chars, sentences, claims)
+        if error is not None:
+            del sentences[ns0:], claims[nc:]
             if failed is None:
-                raise
-            del sentences[ns:], claims[nc:]
-            failed.append((doc.name, f"{type(exc).__name__}: {str(exc)[:300]}"))
+                raise error if isinstance(error, BaseException) else RuntimeError(error)
+            failed.append((doc.name, error if isinstance(error, str) else f"{type(error).__name__}: {str(error)[:300]}"))
     return sentences, claims
 
 
-def _extract_one(doc: Document, nlp, max_chars: int, sentences: list, claims: list) -> None:
+def _clean(parse: tuple) -> bool:
+    return all(isinstance(p.claims, tuple) for p in parse)
+
+
+def _assemble(doc: Document, pieces, parsed: dict, max_chars: int, sentences: list, claims: list):
+    """One document's sentences and claims from the parses of its pieces; the error if one of
+    them failed (None else)."""
     last_person = None
-    for sent, span in split_sentences(doc, nlp):
-        sentences.append(sent)
-        raw = decompose(span) if doc.role == "article" else [RawClaim(sent.text, "sentence")]
-        raw = [resolve_speaker(rc, last_person) for rc in raw]
-        last_person = _person_subject(span) or last_person
-        for j, rc in enumerate(raw):
-            text, kind = cut(rc.text, rc.kind, max_chars)
-            claims.append(Claim(id=f"{sent.id}:{j}", doc=doc.name, role=doc.role, text=text,
-                                sentence=sent, speaker=rc.speaker, kind=kind))
+    k = 0
+    article = doc.role == "article"
+    for base, piece in pieces:
+        parse = parsed[piece]
+        if not isinstance(parse, tuple):  # the exception (or its text, from a worker)
+            return parse
+        for sp in parse:
+            rs, re_ = doc.raw_span(base + sp.start, base + sp.start + len(sp.text))
+            sent = Sentence(id=f"{doc.name}:{k}", doc=doc.name, text=sp.text, start=rs, end=re_)
+            k += 1
+            sentences.append(sent)
+            if article and not isinstance(sp.claims, tuple):
+                return sp.claims
+            raw = sp.claims if article else (RawClaim(sent.text, "sentence"),)
+            raw = [resolve_speaker(rc, last_person) for rc in raw]
+            last_person = sp.person or last_person
+            for j, rc in enumerate(raw):
+                text, kind = cut(rc.text, rc.kind, max_chars)
+                claims.append(Claim(id=f"{sent.id}:{j}", doc=doc.name, role=doc.role, text=text,
+                                    sentence=sent, speaker=rc.speaker, kind=kind))
+    return None

@@ -34,10 +34,10 @@ def hypothesis(c: Claim) -> str:
 
 
 def keep_faithful(claims: list[Claim], nli, support: dict, batch_size: int = 32,
-                  max_chars: int = 400) -> tuple[list[Claim], dict]:
+                  max_chars: int = 400, cache=None) -> tuple[list[Claim], dict]:
     """(claims, stats): unfaithful decomposed claims replaced by their sentence (once per
     sentence; a sentence over ``max_chars`` is cut like any claim, see :func:`checker.claims.cut`).
-    ``stats`` counts checked and entailed claims."""
+    ``stats`` counts checked and entailed claims. ``cache``: a store's (NLI results kept for later adds)."""
     from . import cut
 
     whole = [statement_key(c.text) == statement_key(c.sentence.text) for c in claims]
@@ -47,7 +47,7 @@ def keep_faithful(claims: list[Claim], nli, support: dict, batch_size: int = 32,
     # (wire copy, boilerplate) costs one NLI call per claim, not one per copy
     pairs = [(claims[k].sentence.text, hypothesis(claims[k])) for k in todo]
     distinct = list(dict.fromkeys(pairs))
-    p_entail = dict(zip(distinct, nli.predict(distinct, batch_size=batch_size)[:, 0])) if distinct else {}
+    p_entail = dict(zip(distinct, nli.predict(distinct, batch_size=batch_size, cache=cache)[:, 0])) if distinct else {}
     bad = {k for k, pair in zip(todo, pairs) if _platt(support, float(p_entail[pair])) < threshold}
     out: list[Claim] = []
     sentence_kept: set[str] = set()

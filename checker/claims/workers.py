@@ -1,10 +1,11 @@
-"""The claims stage's spaCy work on several cores: :func:`checker.claims.extract` over shards of
-the documents in worker processes, each loading spaCy once.
+"""The claims stage's spaCy work on several cores: :func:`checker.claims.parse_pieces` over shards
+of the paragraph pieces to parse, in worker processes, each loading spaCy once.
 
 spaCy's parse runs on one core, and on a 2-core machine it was a third of ``checker add``'s time
-with the other core idle (torch's threads only help the NLI and embedding stages). Each document is
-parsed and decomposed on its own (sentence and claim ids are per document; parses do not depend on
-batching), so shards give exactly the sentences and claims of one process, in document order.
+with the other core idle (torch's threads only help the NLI and embedding stages). Each piece is
+parsed and decomposed on its own (parses do not depend on batching), and :func:`checker.claims.extract`
+assembles the documents from the pieces' parses in this process, so a pool gives exactly the
+sentences and claims of one process, in document order.
 
 Workers live as long as the :class:`ParsePool`; starting them costs a few seconds (importing
 spaCy and loading the model), so the pool is used only for enough text (:data:`MIN_CHARS`).
@@ -36,40 +37,50 @@ def processes(config) -> int:
 
 
 def _serve() -> None:
-    """A worker's loop (``python -m checker.claims._worker``): read pickled (documents, max_chars)
-    from stdin, write pickled ("ok", (sentences, claims)) or ("error", traceback) to stdout."""
+    """A worker's loop (``python -m checker.claims._worker``): read pickled lists of piece texts
+    from stdin, write pickled ("ok", parses) or ("error", traceback) to stdout (a piece's
+    exception travels as its text: exceptions need not pickle)."""
     import pickle
     import traceback
 
-    from . import extract, load_nlp
+    from . import load_nlp, parse_pieces
 
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write to the result pipe
     load_nlp()
     while True:
         try:
-            docs, max_chars = pickle.load(inp)
+            texts = pickle.load(inp)
         except EOFError:
             return
         try:
-            failed: list = []
-            reply = ("ok", (*extract(docs, load_nlp(), max_chars, failed), failed))
+            reply = ("ok", [_portable(p) for p in parse_pieces(texts, load_nlp())])
         except Exception:
             reply = ("error", traceback.format_exc())
         pickle.dump(reply, out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()
 
 
-def shards(docs: list[Document], n: int) -> list[list[Document]]:
-    """``docs`` cut into at most ``n`` contiguous shards of about equal text length, in order."""
-    total = sum(len(d.text) for d in docs) or 1
-    out: list[list[Document]] = [[]]
+def _portable(parse):
+    """A piece's parse with its exceptions as text."""
+    from dataclasses import replace
+
+    if isinstance(parse, BaseException):
+        return f"{type(parse).__name__}: {str(parse)[:300]}"
+    return tuple(p if isinstance(p.claims, tuple) else replace(p, claims=_portable(p.claims)) for p in parse)
+
+
+def shards(items: list, n: int, size=lambda d: len(d.text)) -> list[list]:
+    """``items`` (documents; pieces with ``size=len``) cut into at most ``n`` contiguous shards of
+    about equal text length, in order."""
+    total = sum(size(d) for d in items) or 1
+    out: list[list] = [[]]
     done = 0
-    for d in docs:
+    for d in items:
         if out[-1] and done >= total * len(out) / n and len(out) < n:
             out.append([])
         out[-1].append(d)
-        done += len(d.text)
+        done += size(d)
     return [s for s in out if s]
 
 
@@ -88,18 +99,25 @@ class ParsePool:
         self.procs = [subprocess.Popen([sys.executable, "-m", "checker.claims._worker"], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, env=_worker_env()) for _ in range(n)]
 
-    def extract(self, docs: list[Document], max_chars: int, failed: list | None = None) -> tuple[list[Sentence], list[Claim]]:
-        """What ``extract(docs, nlp, max_chars, failed)`` returns, computed on the workers: one shard
-        of about equal text per worker, sent to all before any result is read."""
+    def extract(self, docs: list[Document], max_chars: int, failed: list | None = None,
+                cache=None) -> tuple[list[Sentence], list[Claim]]:
+        """What ``extract(docs, nlp, max_chars, failed, cache=cache)`` returns, the pieces parsed on the workers."""
+        from . import extract, load_nlp
+
+        return extract(docs, load_nlp(), max_chars, failed, parse=self.parse, cache=cache)
+
+    def parse(self, texts: list[str]) -> list:
+        """:func:`checker.claims.parse_pieces` of ``texts`` on the workers: one shard of about equal
+        text per worker, sent to all before any result is read."""
         import pickle
         import threading
 
-        parts = shards(docs, self.n)
+        parts = shards(texts, self.n, size=len)
         results: list = [None] * len(parts)
 
         def send(k: int) -> None:  # a thread per worker: a large shard must not block the others
             try:
-                pickle.dump((parts[k], max_chars), self.procs[k].stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(parts[k], self.procs[k].stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 self.procs[k].stdin.flush()
             except OSError:  # the worker is gone: reading its reply says so
                 pass
@@ -114,18 +132,12 @@ class ParsePool:
                 raise RuntimeError(f"spaCy worker {k} ended (exit code {self.procs[k].poll()}); see its stderr") from None
         for t in senders:
             t.join()
-        sentences: list[Sentence] = []
-        claims: list[Claim] = []
+        out: list = []
         for status, value in results:
             if status != "ok":
                 raise RuntimeError(f"spaCy worker failed:\n{value}")
-            sentences += value[0]
-            claims += value[1]
-            if value[2] and failed is None:
-                raise RuntimeError(f"spaCy worker failed on {value[2][0][0]}: {value[2][0][1]}")
-            if failed is not None:
-                failed += value[2]
-        return sentences, claims
+            out += value
+        return out
 
     def close(self) -> None:
         for p in self.procs:

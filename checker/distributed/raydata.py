@@ -146,7 +146,8 @@ class RayNLI:
         self.runner, self.spec, self.ref, self.config = runner, spec, ref, config
         self.labels = ref.labels
 
-    def predict(self, pairs, batch_size: int = 32, progress=None) -> np.ndarray:
+    def predict(self, pairs, batch_size: int = 32, progress=None, cache=None) -> np.ndarray:
+        """``cache`` is not used: the workers compute every pair (in the single-process batches)."""
         from ..nli import batches
 
         pairs = list(pairs)

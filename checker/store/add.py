@@ -114,7 +114,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
     if runner is not None:
         sentences, claims, stats = runner.extract_claims(docs, nlp, nli, config, problems=problems)
     else:
-        sentences, claims, stats = extract_claims(docs, nlp, nli, config, pool, problems)
+        sentences, claims, stats = extract_claims(docs, nlp, nli, config, pool, problems, cache=store.cache())
     lap("claims")
     say(f"{len(docs)} article(s): {len(sentences)} sentences, {len(claims)} claims ({stats['replaced_by_sentence']} of "
         f"{stats['decomposed_claims']} decomposed claims not entailed by their sentence: kept as the sentence)")
@@ -153,7 +153,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
     lap("stories_and_candidates")
     bar.stage(f"NLI on {len(pairs)} pairs")
     say(f"{len(stories)} new stor{'y' if len(stories) == 1 else 'ies'}, {len(pairs)} candidate pairs within them")
-    judged = judge(claims, pairs, nli, nlp, config, dates=dates, story_of=story_of) if pairs else []
+    judged = judge(claims, pairs, nli, nlp, config, dates=dates, story_of=story_of, cache=store.cache()) if pairs else []
     lap("compare")
     later = {d.name: k for k, d in enumerate(docs)}
     doc_of = {c.id: c.doc for c in claims}
@@ -186,7 +186,7 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
             ds[d.name] = d.date
             js = judge(old + mine, local, nli, nlp, config, dates=ds,
                        story_of={c.doc: plan.story[k] for c in old + mine},
-                       statements=store.statements({c.doc for c in old})) if local else []
+                       statements=store.statements({c.doc for c in old}), cache=store.cache()) if local else []
             npairs = len(found)
             lap("compare")
         ids[k] = store.commit_article(ArticleRecord(

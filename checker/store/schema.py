@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Callable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -103,8 +103,15 @@ def _v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS claims_text ON claims(text)")
 
 
+def _v3(db: sqlite3.Connection) -> None:
+    """Results computed from text alone (a paragraph's parse, a claim's facts, NLI probabilities),
+    kept for later adds (:mod:`checker.store.cache`)."""
+    db.execute("CREATE TABLE IF NOT EXISTS cache (ns TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, "
+               "PRIMARY KEY (ns, key)) WITHOUT ROWID")
+
+
 # MIGRATIONS[n] upgrades a file at version n - 1 to version n.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
 
 
 class StoreError(Exception):

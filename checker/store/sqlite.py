@@ -118,6 +118,17 @@ class SQLiteStore:
     def __exit__(self, *exc):
         self.close()
 
+    def cache(self):
+        """The store's :class:`checker.store.cache.StoreCache` (None for an in-memory store: what
+        it keeps would end with the run)."""
+        if self.memory:
+            return None
+        if getattr(self, "_cache", None) is None:
+            from .cache import StoreCache
+
+            self._cache = StoreCache(self.db)
+        return self._cache
+
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -418,15 +429,16 @@ class SQLiteStore:
 
 
 def store_rows(path: str | Path) -> dict[str, list[tuple]]:
-    """Every table of a store file row by row (documents without the time they were added) and,
-    under "meta", the models it was built with: two stores built from the same articles, in one
-    process or on Ray, compare equal (tests/test_distributed.py, benchmarks/bench_ray.py)."""
+    """Every table of a store file row by row (documents without the time they were added; not the
+    cache, which holds no results) and, under "meta", the models it was built with: two stores built
+    from the same articles, in one process or on Ray, compare equal (tests/test_distributed.py,
+    benchmarks/bench_ray.py)."""
     import sqlite3
 
     con = sqlite3.connect(str(path))
     try:
         out = {}
-        for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'schema_version')"):
+        for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'schema_version', 'cache')"):
             cols = [r[1] for r in con.execute(f"PRAGMA table_info({t})") if r[1] != "added"]
             out[t] = con.execute(f"SELECT {', '.join(cols)} FROM {t} ORDER BY rowid").fetchall()
         out["meta"] = con.execute("SELECT key, value FROM meta WHERE key IN ('embedder_dim', 'nli_sha256') ORDER BY key").fetchall()
