@@ -154,6 +154,7 @@ def _ordered(a: Claim, b: Claim, p_ab, p_ba):
 
 FACTS_BATCH = 256  # texts per nlp.pipe batch (measured: 256 beats 64 by ~10%, 1,000 is slower)
 FACTS_CACHE_SIZE = 50_000  # (text, date) -> ClaimFacts kept per spaCy pipeline, least recently used dropped
+ANY_DATE = "*"  # the date of a claim whose facts do not depend on it (no DATE or TIME entity)
 _facts_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -183,16 +184,22 @@ def claim_facts(nlp, items: list[tuple[str, str | None]], cache=None) -> list:
     except TypeError:  # an object without weak references: nothing kept across calls
         memo = Memo(FACTS_CACHE_SIZE)
     backing = cache.namespace(f"facts:{facts_version(nlp)}", dump_facts, load_facts) if cache is not None else None
-    have = memo.get_many(items, backing)
+    # a claim without a date or time states the same facts whatever its article's date: kept once, under ANY_DATE
+    have = memo.get_many([k for t, d in items for k in ((t, d), (t, ANY_DATE))], backing)
     new: dict[str, set] = {}
     for t, d in items:
-        if (t, d) not in have:
+        if (t, d) not in have and (t, ANY_DATE) not in have:
             new.setdefault(t, set()).add(d)
     todo = sorted(new, key=lambda t: (len(t), t))
-    fresh = {(t, d): facts(doc, d) for t, doc in zip(todo, nlp.pipe(todo, batch_size=FACTS_BATCH)) for d in sorted(new[t], key=str)}
+    fresh = {}
+    for t, doc in zip(todo, nlp.pipe(todo, batch_size=FACTS_BATCH)):
+        if any(e.label_ in ("DATE", "TIME") for e in doc.ents):
+            fresh.update(((t, d), facts(doc, d)) for d in sorted(new[t], key=str))
+        else:
+            fresh[(t, ANY_DATE)] = facts(doc, None)
     memo.put_many(fresh, backing)
     have.update(fresh)
-    return [have[k] for k in items]
+    return [have[(t, d)] if (t, d) in have else have[(t, ANY_DATE)] for t, d in items]
 
 
 def stated_keys(claims: list[Claim], extra: dict[str, list[str]] | None = None) -> dict[str, set[str]]:
