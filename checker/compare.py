@@ -19,11 +19,10 @@ from __future__ import annotations
 import math
 import os
 import weakref
-from functools import lru_cache
 
 import numpy as np
 
-from .memo import Memo, code_version
+from .memo import memo_of, spacy_version
 from .records import Claim, Judgement, Signal
 from .signals import SIGNAL_NAMES, aligned, compare_facts, dump_facts, event_relation, facts, load_facts, overlap
 from .textnorm import same_statement, statement_key
@@ -160,13 +159,7 @@ _facts_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def facts_version(nlp) -> str:
     """The version of a claim's facts (a store's cache namespace): the signals code and the spaCy model."""
-    meta = getattr(nlp, "meta", {}) or {}
-    return f"{_facts_code()}-{meta.get('name')}-{meta.get('version')}"
-
-
-@lru_cache(maxsize=1)
-def _facts_code() -> str:
-    return code_version("signals")
+    return spacy_version(nlp, "signals")
 
 
 def claim_facts(nlp, items: list[tuple[str, str | None]], cache=None) -> list:
@@ -179,10 +172,7 @@ def claim_facts(nlp, items: list[tuple[str, str | None]], cache=None) -> list:
     the batch: checked byte for byte), and facts are kept in a bounded per-pipeline map and in
     ``cache`` (a store's, :mod:`checker.memo`), so a claim judged again (``checker add`` judges
     stored claims against each new article) is not parsed again, in this process or a later one."""
-    try:
-        memo = _facts_cache.setdefault(nlp, Memo(FACTS_CACHE_SIZE))
-    except TypeError:  # an object without weak references: nothing kept across calls
-        memo = Memo(FACTS_CACHE_SIZE)
+    memo = memo_of(_facts_cache, nlp, FACTS_CACHE_SIZE)
     backing = cache.namespace(f"facts:{facts_version(nlp)}", dump_facts, load_facts) if cache is not None else None
     # a claim without a date or time states the same facts whatever its article's date: kept once, under ANY_DATE
     have = memo.get_many([k for t, d in items for k in ((t, d), (t, ANY_DATE))], backing)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -58,6 +59,24 @@ class Memo:
             self.items.popitem(last=False)
 
 
+def memo_of(registry, model, size: int) -> Memo:
+    """The Memo ``registry`` (a ``weakref.WeakKeyDictionary``) keeps for ``model`` (a spaCy
+    pipeline: results of one pipeline are not another's); a fresh one, kept nowhere, for a model
+    without weak references."""
+    try:
+        return registry.setdefault(model, Memo(size))
+    except TypeError:
+        return Memo(size)
+
+
+def spacy_version(nlp, *modules: str) -> str:
+    """The version of results computed with the spaCy pipeline ``nlp`` by the code of ``modules``
+    (a store's cache namespace)."""
+    meta = getattr(nlp, "meta", {}) or {}
+    return f"{code_version(*modules)}-{meta.get('name')}-{meta.get('version')}"
+
+
+@lru_cache(maxsize=None)
 def code_version(*modules: str, extra: str = "") -> str:
     """A short hash of the source files of ``modules`` (dotted names under ``checker``) and
     ``extra``: a persistent cache namespace changes whenever the code that computes its values does."""

@@ -215,3 +215,21 @@ def test_a_document_whose_extraction_fails_is_a_problem_not_the_end(tmp_path, mo
     assert [n for n, _ in failed] == ["b.txt"] and {x.doc for x in c} == {"a.txt", "c.txt"}
     with pytest.raises(ValueError):
         extract(docs, nlp, 400)
+
+
+def test_a_piece_spacy_cannot_parse_fails_alone(nlp):
+    """An error inside spaCy's batch: the batch is parsed again one piece at a time, and only the
+    piece that fails carries the error (the documents holding it get E021; the others go on)."""
+    from checker.claims import parse_pieces
+
+    class Picky:  # spaCy, except that it raises on one text
+        pipe_names = nlp.pipe_names
+
+        def pipe(self, batch, batch_size=None, disable=()):
+            if any("BOOM" in t for t in batch):
+                raise ValueError("cannot parse")
+            return nlp.pipe(batch, batch_size=batch_size, disable=disable)
+
+    out = parse_pieces(["The mayor opened the bridge on Monday.", "BOOM went the bridge.", "Rain fell."], Picky())
+    assert isinstance(out[1], ValueError) and [type(x) for x in out[::2]] == [tuple, tuple]
+    assert out[0] == parse_pieces(["The mayor opened the bridge on Monday."], nlp)[0]

@@ -8,11 +8,11 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..memo import Memo, code_version
+from ..memo import memo_of, spacy_version
 from ..records import Claim, Document, Sentence
 from .decompose import RawClaim, decompose
 
-__all__ = ["load_nlp", "extract", "split_sentences", "sentence_spans", "paragraph_spans", "decompose", "RawClaim"]
+__all__ = ["load_nlp", "extract", "parse_pieces", "sentence_spans", "paragraph_spans", "decompose", "RawClaim"]
 
 
 @lru_cache(maxsize=1)
@@ -63,19 +63,25 @@ PIPE_BATCH_CHARS = 200_000
 DOC_PIPE_DISABLE = ("lemmatizer",)
 
 
-def _parsed(texts: list[str], nlp, disable=DOC_PIPE_DISABLE):
-    """``nlp.pipe(texts)`` without the pipes ``disable`` names, in batches of at most
-    PIPE_BATCH_DOCS texts and PIPE_BATCH_CHARS characters."""
+def _batches(texts: list[str]):
+    """``texts`` in runs of at most PIPE_BATCH_DOCS texts and PIPE_BATCH_CHARS characters."""
     batch: list[str] = []
     chars = 0
-    off = [c for c in disable if c in nlp.pipe_names]
     for t in texts:
         if batch and (len(batch) == PIPE_BATCH_DOCS or chars + len(t) > PIPE_BATCH_CHARS):
-            yield from nlp.pipe(batch, batch_size=len(batch), disable=off)
+            yield batch
             batch, chars = [], 0
         batch.append(t)
         chars += len(t)
     if batch:
+        yield batch
+
+
+def _parsed(texts: list[str], nlp, disable=DOC_PIPE_DISABLE):
+    """``nlp.pipe(texts)`` without the pipes ``disable`` names, in batches of at most
+    PIPE_BATCH_DOCS texts and PIPE_BATCH_CHARS characters."""
+    off = [c for c in disable if c in nlp.pipe_names]
+    for batch in _batches(texts):
         yield from nlp.pipe(batch, batch_size=len(batch), disable=off)
 
 
@@ -113,13 +119,7 @@ _parse_memo: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def parse_version(nlp) -> str:
     """The version of a piece's parse (a store's cache namespace): this code and the spaCy model."""
-    meta = getattr(nlp, "meta", {}) or {}
-    return f"{_parse_code()}-{meta.get('name')}-{meta.get('version')}"
-
-
-@lru_cache(maxsize=1)
-def _parse_code() -> str:
-    return code_version("claims.__init__", "claims.decompose")
+    return spacy_version(nlp, "claims.__init__", "claims.decompose")
 
 
 def parse_pieces(texts: list[str], nlp) -> list:
@@ -127,16 +127,7 @@ def parse_pieces(texts: list[str], nlp) -> list:
     :func:`keep_sentence` keeps), or the exception parsing it raised. A piece is parsed on its own
     (spaCy's batches do not change parses), so its parse is a function of its text."""
     out: list = []
-    try:
-        docs = list(_parsed(texts, nlp))
-    except Exception:  # one bad piece: parse them one at a time to find it
-        docs = []
-        for t in texts:
-            try:
-                docs.append(next(iter(_parsed([t], nlp))))
-            except Exception as exc:
-                docs.append(exc)
-    for pdoc in docs:
+    for pdoc in _parsed_or_errors(texts, nlp):
         if isinstance(pdoc, Exception):
             out.append(pdoc)
             continue
@@ -157,6 +148,20 @@ def parse_pieces(texts: list[str], nlp) -> list:
     return out
 
 
+def _parsed_or_errors(texts: list[str], nlp):
+    """The spaCy Doc of each text, or the exception its parse raised, one batch at a time (only one
+    batch's Docs are held: a shard of a window's pieces is megabytes of text)."""
+    for batch in _batches(texts):
+        try:
+            yield from list(_parsed(batch, nlp))
+        except Exception:  # one bad piece: parse them one at a time to find it
+            for t in batch:
+                try:
+                    yield next(iter(_parsed([t], nlp)))
+                except Exception as exc:
+                    yield exc
+
+
 def dump_parse(parse: tuple) -> bytes:
     """A piece's parse as JSON (a store's cache value)."""
     return json.dumps([[p.start, p.text, [[c.text, c.kind, c.speaker] for c in p.claims], p.person]
@@ -166,17 +171,6 @@ def dump_parse(parse: tuple) -> bytes:
 def load_parse(b: bytes) -> tuple:
     return tuple(SentenceParse(a, t, tuple(RawClaim(*c) for c in cs), person)
                  for a, t, cs, person in json.loads(b.decode("utf-8", "surrogatepass")))
-
-
-def split_sentences(doc: Document, nlp=None):
-    """Yield (Sentence, spaCy Span) for one document."""
-    k = 0
-    for start, end, st, s in sentence_spans(doc.text, nlp):
-        if not keep_sentence(st):
-            continue
-        rs, re_ = doc.raw_span(start, end)
-        yield Sentence(id=f"{doc.name}:{k}", doc=doc.name, text=st, start=rs, end=re_), s
-        k += 1
 
 
 PRONOUN_SPEAKERS = {"he", "she"}
@@ -230,10 +224,7 @@ def extract(docs: list[Document], nlp=None, max_chars: int = 400, failed: list |
     ``failed``: a list that gets (document name, error) for each document whose extraction
     raised, which then contributes nothing (the others go on); None: the error propagates."""
     nlp = nlp or load_nlp()
-    try:
-        memo = _parse_memo.setdefault(nlp, Memo(PARSE_CACHE_SIZE))
-    except TypeError:  # a pipeline without weak references: nothing kept across calls
-        memo = Memo(PARSE_CACHE_SIZE)
+    memo = memo_of(_parse_memo, nlp, PARSE_CACHE_SIZE)
     ns = parse_version(nlp)
     pieces = [doc_pieces(d) for d in docs]
     texts = list(dict.fromkeys(t for ps in pieces for _, t in ps))
