@@ -444,7 +444,7 @@ def _forget(nlp, nli) -> None:
     nli._cache.clear()
 
 
-def test_a_later_add_reads_parses_facts_and_nli_from_the_store(tmp_path, monkeypatch, nlp, embedder, nli):
+def test_a_later_add_reads_parses_facts_and_nli_from_the_store(tmp_path, monkeypatch, nlp, embedder):
     """The store keeps what was computed from text alone (a paragraph's parse, a claim's facts, NLI
     probabilities in bf16): a later add, in a new process, computes only what is new (here the
     flood articles and the one edited paragraph), and the store holds the same rows as one built
@@ -454,6 +454,10 @@ def test_a_later_add_reads_parses_facts_and_nli_from_the_store(tmp_path, monkeyp
     from checker.config import apply_precision
     from checker.store.sqlite import store_rows
 
+    from checker.nli import load_nli
+
+    c = cfg()
+    nli = load_nli(c.nli_model, max_length=c.nli_max_length, allow_download=c.allow_download)  # the one add uses
     d = write(tmp_path / "in", ARTICLES)
     (d / "edit.txt").write_text(TRADE["trade/beijing.txt"].replace("Ten officials", "Nine officials"), encoding="utf-8")
     parsed, faced, forwards = [], [], [0]
