@@ -7,6 +7,8 @@ of an optional persistent one, the ``backing``: a store's ``cache`` table
 parse a paragraph or a stored claim again. A backing has ``get_many(keys) -> {key: value}`` and
 ``put_many({key: value})``. What is kept must be a function of the key alone (and of the code and
 models: the store's namespaces carry their versions), so a result never depends on what was kept.
+A backing receives what is computed while it is in use; a value this process found in memory (kept
+from an earlier call, e.g. an add to another store) is not written to it again.
 """
 
 from __future__ import annotations
