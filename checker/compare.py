@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import weakref
 
 import numpy as np
@@ -162,7 +163,21 @@ def facts_version(nlp) -> str:
     return spacy_version(nlp, "signals")
 
 
-def claim_facts(nlp, items: list[tuple[str, str | None]], cache=None) -> list:
+def compute_facts(nlp, new: dict[str, set]) -> dict:
+    """Facts of each text of ``new`` (text -> the dates of the articles it is in), parsed with
+    ``nlp`` sorted by length: {(text, date): ClaimFacts} for a text with a DATE or TIME entity,
+    {(text, ANY_DATE): ClaimFacts} for one without (its facts do not depend on the date)."""
+    todo = sorted(new, key=lambda t: (len(t), t))
+    fresh = {}
+    for t, doc in zip(todo, nlp.pipe(todo, batch_size=FACTS_BATCH)):
+        if any(e.label_ in ("DATE", "TIME") for e in doc.ents):
+            fresh.update(((t, d), facts(doc, d)) for d in sorted(new[t], key=str))
+        else:
+            fresh[(t, ANY_DATE)] = facts(doc, None)
+    return fresh
+
+
+def claim_facts(nlp, items: list[tuple[str, str | None]], cache=None, compute=None) -> list:
     """:func:`checker.signals.facts` of each (claim text, article date), each claim parsed on its own
     (its text alone, not in its paragraph: the paragraph parse of the claims stage gives other
     facts for ~8% of even verbatim sentences, measured on CNN/DM, so it cannot stand in).
@@ -171,7 +186,9 @@ def claim_facts(nlp, items: list[tuple[str, str | None]], cache=None) -> list:
     parsed once, texts go through spaCy sorted by length (less padding; parses do not depend on
     the batch: checked byte for byte), and facts are kept in a bounded per-pipeline map and in
     ``cache`` (a store's, :mod:`checker.memo`), so a claim judged again (``checker add`` judges
-    stored claims against each new article) is not parsed again, in this process or a later one."""
+    stored claims against each new article) is not parsed again, in this process or a later one.
+    ``compute``: :func:`compute_facts` done elsewhere (the parse workers: same facts); where it
+    fails (a worker died), the facts are computed here."""
     memo = memo_of(_facts_cache, nlp, FACTS_CACHE_SIZE)
     backing = cache.namespace(f"facts:{facts_version(nlp)}", dump_facts, load_facts) if cache is not None else None
     # a claim without a date or time states the same facts whatever its article's date: kept once, under ANY_DATE
@@ -180,13 +197,14 @@ def claim_facts(nlp, items: list[tuple[str, str | None]], cache=None) -> list:
     for t, d in items:
         if (t, d) not in have and (t, ANY_DATE) not in have:
             new.setdefault(t, set()).add(d)
-    todo = sorted(new, key=lambda t: (len(t), t))
     fresh = {}
-    for t, doc in zip(todo, nlp.pipe(todo, batch_size=FACTS_BATCH)):
-        if any(e.label_ in ("DATE", "TIME") for e in doc.ents):
-            fresh.update(((t, d), facts(doc, d)) for d in sorted(new[t], key=str))
-        else:
-            fresh[(t, ANY_DATE)] = facts(doc, None)
+    if new and compute is not None:
+        try:
+            fresh = compute(new)
+        except (RuntimeError, OSError) as exc:
+            print(f"[checker] facts workers failed ({str(exc)[:200]}); parsing in this process", file=sys.stderr)
+    if new and not fresh:
+        fresh = compute_facts(nlp, new)
     memo.put_many(fresh, backing)
     have.update(fresh)
     return [have[(t, d)] if (t, d) in have else have[(t, ANY_DATE)] for t, d in items]
@@ -217,7 +235,7 @@ def stated_by_both(a: Claim, b: Claim, keys: dict[str, set[str]]) -> bool:
 
 def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, config,
           say=None, dates: dict[str, str | None] | None = None, story_of: dict[str, int] | None = None,
-          statements: dict[str, list[str]] | None = None, cache=None) -> list[Judgement]:
+          statements: dict[str, list[str]] | None = None, cache=None, facts_on=None) -> list[Judgement]:
     """Judge the candidate pairs.
 
     * The same statement on both sides (after Unicode, case and punctuation normalisation) is
@@ -240,7 +258,9 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
     ``dates`` maps documents to their publication dates (relative dates are resolved
     against them); ``story_of`` maps documents to story ids. ``say`` is a
     :class:`checker.pipeline.Progress` (stage messages and NLI progress). ``cache``: a store's
-    :class:`checker.store.cache.StoreCache` (claims' facts and NLI results kept for later adds)."""
+    :class:`checker.store.cache.StoreCache` (claims' facts and NLI results kept for later adds).
+    ``facts_on``: where claims are parsed for their facts (:meth:`checker.claims.workers.ParsePool.facts`;
+    None: here)."""
     if not pairs:
         return []
     dates = dates or {}
@@ -266,7 +286,7 @@ def judge(claims: list[Claim], pairs: list[tuple[int, int, float]], nli, nlp, co
         docs = dict(zip(used, nlp.pipe([claims[i].text for i in used], batch_size=64)))
         fx = {i: facts(d, dates.get(claims[i].doc)) for i, d in docs.items()}
     else:
-        fx = dict(zip(used, claim_facts(nlp, [(claims[i].text, dates.get(claims[i].doc)) for i in used], cache)))
+        fx = dict(zip(used, claim_facts(nlp, [(claims[i].text, dates.get(claims[i].doc)) for i in used], cache, facts_on)))
     gate = align_gate(config)
     pairs = [(i, j, s) for i, j, s in pairs if aligned(fx[i], fx[j], s, **gate)]
     if say:

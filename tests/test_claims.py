@@ -150,6 +150,12 @@ def test_parse_pool_gives_the_claims_of_one_process(nlp):
         s3, c3 = pool.extract(docs[:1], cfg.max_claim_chars)  # the pool serves several calls
     assert key(c2) == key(c1) and [(s.id, s.start, s.end) for s in s2] == [(s.id, s.start, s.end) for s in s1]
     assert key(c3) == [k for k in key(c1) if k[0].startswith(docs[0].name + ":")]
+    # claims parsed for their facts on the workers: the facts of this process
+    from checker.compare import compute_facts
+    new = {c.text: {None, "2023-03-20"} for c in c1}
+    assert len(new) >= 64
+    with ParsePool(2) as pool:
+        assert pool.facts(new) == compute_facts(nlp, new)
     # small inputs and one process: no pool (its start-up would cost more than it saves)
     assert maybe_pool(cfg, docs) is None
     assert maybe_pool(Config.default(progress=False, parse_processes=1), docs * 100) is None
@@ -172,6 +178,18 @@ def test_a_dead_parse_worker_does_not_end_the_run(nlp, nli):
         p.wait()
     try:
         sentences, claims, _ = extract_claims(docs, nlp, nli, cfg, pool)
+        from checker.compare import _facts_cache, claim_facts
+
+        items = [(c.text, "2023-03-20") for c in claims]
+        assert len(set(items)) >= 64
+        dead = ParsePool(1)
+        for p in dead.procs:
+            p.kill()
+            p.wait()
+        _facts_cache.pop(nlp, None)
+        assert claim_facts(nlp, items, compute=dead.facts) == claim_facts(nlp, items)  # parsed here instead
+        assert dead.failed
+        dead.close()
     finally:
         pool.close()
     assert [c.id for c in claims] == [c.id for c in extract_claims(docs, nlp, nli, cfg)[1]]

@@ -21,6 +21,7 @@ from ..records import Claim, Document, Sentence
 # below this many characters of text the work is done in the calling process (a pool's start-up
 # of ~3 s would cost more than the parse: ~0.3 MB of news text is ~40 articles, ~8 s of parsing)
 MIN_CHARS = 300_000
+MIN_FACTS = 64  # claims to parse for their facts below which a call stays in this process
 
 
 def default_processes() -> int:
@@ -37,9 +38,9 @@ def processes(config) -> int:
 
 
 def _serve() -> None:
-    """A worker's loop (``python -m checker.claims._worker``): read pickled lists of piece texts
-    from stdin, write pickled ("ok", parses) or ("error", traceback) to stdout (a piece's
-    exception travels as its text: exceptions need not pickle)."""
+    """A worker's loop (``python -m checker.claims._worker``): read pickled ("pieces", texts) or
+    ("facts", {text: dates}) from stdin, write pickled ("ok", parses or facts) or ("error",
+    traceback) to stdout (a piece's exception travels as its text: exceptions need not pickle)."""
     import pickle
     import traceback
 
@@ -50,11 +51,16 @@ def _serve() -> None:
     load_nlp()
     while True:
         try:
-            texts = pickle.load(inp)
+            kind, payload = pickle.load(inp)
         except EOFError:
             return
         try:
-            reply = ("ok", [_portable(p) for p in parse_pieces(texts, load_nlp())])
+            if kind == "facts":
+                from ..compare import compute_facts
+
+                reply = ("ok", compute_facts(load_nlp(), payload))
+            else:
+                reply = ("ok", [_portable(p) for p in parse_pieces(payload, load_nlp())])
         except Exception:
             reply = ("error", traceback.format_exc())
         pickle.dump(reply, out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -96,6 +102,7 @@ class ParsePool:
         import subprocess
 
         self.n = n
+        self.failed = False  # a worker died or failed: what it would do is done in the calling process
         self.procs = [subprocess.Popen([sys.executable, "-m", "checker.claims._worker"], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, env=_worker_env()) for _ in range(n)]
 
@@ -107,17 +114,44 @@ class ParsePool:
         return extract(docs, load_nlp(), max_chars, failed, parse=self.parse, cache=cache)
 
     def parse(self, texts: list[str]) -> list:
-        """:func:`checker.claims.parse_pieces` of ``texts`` on the workers: one shard of about equal
-        text per worker, sent to all before any result is read."""
+        """:func:`checker.claims.parse_pieces` of ``texts`` on the workers."""
+        out: list = []
+        for part in self._run("pieces", shards(texts, self.n, size=len)):
+            out += part
+        return out
+
+    def facts(self, new: dict[str, set]) -> dict:
+        """:func:`checker.compare.compute_facts` of ``new`` (claim text -> dates) on the workers
+        (in this process below :data:`MIN_FACTS` texts: not worth the round trip)."""
+        if len(new) < MIN_FACTS or self.failed:  # (a pool that failed once was said so: no second message)
+            from . import load_nlp
+            from ..compare import compute_facts
+
+            return compute_facts(load_nlp(), new)
+        out: dict = {}
+        for part in self._run("facts", [{t: new[t] for t in s} for s in shards(list(new), self.n, size=len)]):
+            out.update(part)
+        return out
+
+    def _run(self, kind: str, parts: list) -> list:
+        """Each part to one worker, sent to all before any result is read; the results in order."""
+        if self.failed:
+            raise RuntimeError("a spaCy worker failed before")
+        try:
+            return self._exchange(kind, parts)
+        except (RuntimeError, OSError):
+            self.failed = True
+            raise
+
+    def _exchange(self, kind: str, parts: list) -> list:
         import pickle
         import threading
 
-        parts = shards(texts, self.n, size=len)
         results: list = [None] * len(parts)
 
         def send(k: int) -> None:  # a thread per worker: a large shard must not block the others
             try:
-                pickle.dump(parts[k], self.procs[k].stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((kind, parts[k]), self.procs[k].stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 self.procs[k].stdin.flush()
             except OSError:  # the worker is gone: reading its reply says so
                 pass
@@ -132,12 +166,10 @@ class ParsePool:
                 raise RuntimeError(f"spaCy worker {k} ended (exit code {self.procs[k].poll()}); see its stderr") from None
         for t in senders:
             t.join()
-        out: list = []
         for status, value in results:
             if status != "ok":
                 raise RuntimeError(f"spaCy worker failed:\n{value}")
-            out += value
-        return out
+        return [value for _, value in results]
 
     def close(self) -> None:
         for p in self.procs:

@@ -153,7 +153,9 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
     lap("stories_and_candidates")
     bar.stage(f"NLI on {len(pairs)} pairs")
     say(f"{len(stories)} new stor{'y' if len(stories) == 1 else 'ies'}, {len(pairs)} candidate pairs within them")
-    judged = judge(claims, pairs, nli, nlp, config, dates=dates, story_of=story_of, cache=store.cache()) if pairs else []
+    facts_on = pool.facts if pool is not None else None
+    judged = judge(claims, pairs, nli, nlp, config, dates=dates, story_of=story_of, cache=store.cache(),
+                   facts_on=facts_on) if pairs else []
     lap("compare")
     later = {d.name: k for k, d in enumerate(docs)}
     doc_of = {c.id: c.doc for c in claims}
@@ -186,7 +188,8 @@ def _add_window(window, store, models, config, counts, problems, bar, say, runne
             ds[d.name] = d.date
             js = judge(old + mine, local, nli, nlp, config, dates=ds,
                        story_of={c.doc: plan.story[k] for c in old + mine},
-                       statements=store.statements({c.doc for c in old}), cache=store.cache()) if local else []
+                       statements=store.statements({c.doc for c in old}), cache=store.cache(),
+                       facts_on=facts_on) if local else []
             npairs = len(found)
             lap("compare")
         ids[k] = store.commit_article(ArticleRecord(
