@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-IN_CHUNK = 400
+from .sqlite import _rows_in
 
 
 def _digest(key) -> bytes:
@@ -65,16 +65,9 @@ class CacheNamespace:
         self.cache, self.ns, self.dumps, self.loads = cache, ns, dumps, loads
 
     def get_many(self, keys) -> dict:
-        keys = list(keys)
         by_digest = {_digest(k): k for k in keys}
-        digests = list(by_digest)
-        out = {}
-        for s in range(0, len(digests), IN_CHUNK):
-            part = digests[s:s + IN_CHUNK]
-            rows = self.cache.db.execute(f"SELECT key, value FROM cache WHERE ns = ? AND key IN ({','.join('?' * len(part))})",
-                                         [self.ns, *part])
-            out.update((by_digest[k], self.loads(v)) for k, v in rows)
-        return out
+        return {by_digest[k]: self.loads(v) for k, v in _rows_in(
+            self.cache.db, "SELECT key, value FROM cache WHERE ns = ? AND key IN ({q})", by_digest, args=(self.ns,))}
 
     def put_many(self, items: dict) -> None:
         if items:

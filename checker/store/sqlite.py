@@ -60,13 +60,13 @@ class ArticleRecord:
 IN_CHUNK = 500  # values per "IN (...)" list (old SQLite builds allow 999 host parameters per statement)
 
 
-def _rows_in(db, sql: str, values, repeat: int = 1):
+def _rows_in(db, sql: str, values, repeat: int = 1, args: tuple = ()):
     """The rows of ``sql`` over ``values``, IN_CHUNK at a time: each ``{q}`` in ``sql`` (there are
-    ``repeat``) becomes the chunk's placeholder list."""
+    ``repeat``) becomes the chunk's placeholder list; ``args`` bind the placeholders before them."""
     values = list(values)
     for k in range(0, len(values), IN_CHUNK):
         part = values[k:k + IN_CHUNK]
-        yield from db.execute(sql.replace("{q}", ",".join("?" * len(part))), part * repeat)
+        yield from db.execute(sql.replace("{q}", ",".join("?" * len(part))), [*args, *part * repeat])
 
 
 class SQLiteStore:
