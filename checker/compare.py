@@ -192,7 +192,8 @@ def claim_facts(nlp, items: list[tuple[str, str | None]], cache=None, compute=No
     memo = memo_of(_facts_cache, nlp, FACTS_CACHE_SIZE)
     backing = cache.namespace(f"facts:{facts_version(nlp)}", dump_facts, load_facts) if cache is not None else None
     # a claim without a date or time states the same facts whatever its article's date: kept once, under ANY_DATE
-    have = memo.get_many([k for t, d in items for k in ((t, d), (t, ANY_DATE))], backing)
+    have = memo.get_many([(t, ANY_DATE) for t, _ in items], backing)
+    have.update(memo.get_many([(t, d) for t, d in items if (t, ANY_DATE) not in have], backing))
     new: dict[str, set] = {}
     for t, d in items:
         if (t, d) not in have and (t, ANY_DATE) not in have:
