@@ -41,12 +41,17 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=Path("models/nli-minilm-l6"))
     ap.add_argument("--shared", type=Path, default=Path("../shared"))
     ap.add_argument("--limit", type=int, default=0, help="first N examples per set (0 = all)")
+    ap.add_argument("--news", type=Path, nargs="*", default=[Path(__file__).resolve().parent / "data" / "news_claim_pairs"
+                                                              / "8_society_local.jsonl"],
+                    help="held-out news-claim pairs (models/data/README.md), reported as 'news_heldout'")
     args = ap.parse_args()
     from checker.nli import NLIModel
 
     model = NLIModel(args.model, max_length=256)
     results = {}
-    for name, data in sets(args.shared):
+    news = [json.loads(line) for f in args.news for line in open(f, encoding="utf-8")]
+    extra = [("news_heldout", [(r["premise"], r["hypothesis"], r["label"]) for r in news])] if news else []
+    for name, data in [*sets(args.shared), *extra]:
         if args.limit:
             data = data[: args.limit]
         t0 = time.perf_counter()

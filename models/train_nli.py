@@ -209,6 +209,24 @@ def claim_pairs(premises: list[str], rng: random.Random, n: int, pool_texts: lis
     return out
 
 
+SYMMETRIC = {"paraphrase"}  # entailment types that hold both ways
+
+
+def news_pairs(paths: list[Path]):
+    """News-claim pairs written for this project (models/data/README.md): each pair as
+    written, plus the reversed pair where the label holds both ways (every contradiction;
+    entailment of the ``paraphrase`` type)."""
+    out = []
+    for path in paths:
+        for line in open(path, encoding="utf-8"):
+            r = json.loads(line)
+            lab = L2I[r["label"]]
+            out.append((r["premise"], r["hypothesis"], lab))
+            if r["label"] == "contradiction" or (r["label"] == "entailment" and r.get("type") in SYMMETRIC):
+                out.append((r["hypothesis"], r["premise"], lab))
+    return out
+
+
 # ----------------------------------------------------------------------------- batching
 def bucketed_batches(examples, tok, batch_size: int, rng: random.Random, max_len: int):
     """Shuffle, then sort by length inside windows of 50 batches: much less padding
@@ -277,6 +295,11 @@ def main() -> None:
     ap.add_argument("--replay-n", type=int, default=14000)
     ap.add_argument("--padded-n", type=int, default=9000)
     ap.add_argument("--claims-n", type=int, default=7000)
+    ap.add_argument("--stage3", action="store_true",
+                    help="stage-3 recipe: news-claim pairs (--news) + replay of stage-1 data + stage-2 claim pairs")
+    ap.add_argument("--news", type=Path, nargs="*", default=[],
+                    help="JSONL files of news-claim pairs (premise, hypothesis, label, type); see models/data/README.md")
+    ap.add_argument("--news-repeat", type=int, default=2, help="times each news-claim pair is seen per epoch")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -301,6 +324,18 @@ def main() -> None:
             "claim_pairs(mnli_dev_matched + rte_train premises)": claim_pairs(
                 mnli_p + rte_p, rng, args.claims_n, mnli_p),
         }
+    if args.stage3:
+        allx = [ex for name in sorted(sources) for ex in sources[name]]
+        rng.shuffle(allx)
+        mnli_p = sorted({p for p, _, _ in sources["mnli_dev_matched"]})
+        rte_p = sorted({p for p, _, _ in sources["rte_train(2-way)"]})
+        news = news_pairs(args.news)
+        sources = {
+            "replay(stage-1 sources)": allx[: args.replay_n],
+            "claim_pairs(mnli_dev_matched + rte_train premises)": claim_pairs(
+                mnli_p + rte_p, rng, args.claims_n, mnli_p),
+            f"news_claim_pairs(x{args.news_repeat}, with reversed symmetric pairs)": news * args.news_repeat,
+        }
     examples = [ex for name in sorted(sources) for ex in sources[name]]
     manifest = {
         "seed": args.seed,
@@ -308,7 +343,8 @@ def main() -> None:
         "labels": LABELS,
         "sources": {k: len(v) for k, v in sorted(sources.items())},
         "total_examples": len(examples),
-        "hyperparameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "hyperparameters": {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
+                            for k, v in vars(args).items()},
     }
     print(json.dumps(manifest, indent=1), flush=True)
 
