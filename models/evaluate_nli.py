@@ -41,8 +41,8 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=Path("models/nli-minilm-l6"))
     ap.add_argument("--shared", type=Path, default=Path("../shared"))
     ap.add_argument("--limit", type=int, default=0, help="first N examples per set (0 = all)")
-    ap.add_argument("--news", type=Path, nargs="*", default=[Path(__file__).resolve().parent / "data" / "news_claim_pairs"
-                                                              / "8_society_local.jsonl"],
+    ap.add_argument("--news", type=Path, nargs="*", default=[Path(__file__).resolve().parent / "data" / "news_claim_pairs" / f
+                                                              for f in ("08_society_local.jsonl", "16_public_health.jsonl")],
                     help="held-out news-claim pairs (models/data/README.md), reported as 'news_heldout'")
     args = ap.parse_args()
     from checker.nli import NLIModel

@@ -14,6 +14,10 @@ Usage (about 50-60 minutes on 2 CPU cores)::
 
     python models/train_nli.py --data ../shared/data/nli --out models/nli-minilm-l6
 
+Stage 2 (``--stage2 --init STAGE1``) and stage 3 (``--stage3 --init STAGE2 --news FILE...``:
+the news-claim pairs of ``models/data``, tried and not shipped) continue from a trained model;
+the exact commands are in ``models/MODEL_CARD.md``.
+
 The script checkpoints every ``--ckpt-every`` steps into ``<out>.ckpt/`` and can
 resume from there with ``--resume``.
 """
@@ -209,20 +213,22 @@ def claim_pairs(premises: list[str], rng: random.Random, n: int, pool_texts: lis
     return out
 
 
-SYMMETRIC = {"paraphrase"}  # entailment types that hold both ways
+# labels that hold both ways: every contradiction, a paraphrase, and the neutral types where
+# neither side settles the other (two compatible numbers, two occurrences, a near miss, another fact)
+SYMMETRIC = {"paraphrase", "compatible_numbers", "different_event", "near_miss", "related_fact"}
 
 
 def news_pairs(paths: list[Path]):
     """News-claim pairs written for this project (models/data/README.md): each pair as
-    written, plus the reversed pair where the label holds both ways (every contradiction;
-    entailment of the ``paraphrase`` type)."""
+    written, plus the reversed pair where the label holds both ways (every contradiction and
+    the ``SYMMETRIC`` types)."""
     out = []
     for path in paths:
         for line in open(path, encoding="utf-8"):
             r = json.loads(line)
             lab = L2I[r["label"]]
             out.append((r["premise"], r["hypothesis"], lab))
-            if r["label"] == "contradiction" or (r["label"] == "entailment" and r.get("type") in SYMMETRIC):
+            if r["label"] == "contradiction" or r.get("type") in SYMMETRIC:
                 out.append((r["hypothesis"], r["premise"], lab))
     return out
 
@@ -299,7 +305,9 @@ def main() -> None:
                     help="stage-3 recipe: news-claim pairs (--news) + replay of stage-1 data + stage-2 claim pairs")
     ap.add_argument("--news", type=Path, nargs="*", default=[],
                     help="JSONL files of news-claim pairs (premise, hypothesis, label, type); see models/data/README.md")
-    ap.add_argument("--news-repeat", type=int, default=2, help="times each news-claim pair is seen per epoch")
+    ap.add_argument("--news-repeat", type=int, default=1, help="times each news-claim pair is seen per epoch")
+    ap.add_argument("--replay-mnli", action="store_true",
+                    help="stage 3: replay all of MNLI matched dev as well (keeps the multi-genre skill)")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -330,12 +338,15 @@ def main() -> None:
         mnli_p = sorted({p for p, _, _ in sources["mnli_dev_matched"]})
         rte_p = sorted({p for p, _, _ in sources["rte_train(2-way)"]})
         news = news_pairs(args.news)
+        mnli = sources["mnli_dev_matched"]
         sources = {
             "replay(stage-1 sources)": allx[: args.replay_n],
             "claim_pairs(mnli_dev_matched + rte_train premises)": claim_pairs(
                 mnli_p + rte_p, rng, args.claims_n, mnli_p),
             f"news_claim_pairs(x{args.news_repeat}, with reversed symmetric pairs)": news * args.news_repeat,
         }
+        if args.replay_mnli:
+            sources["replay(mnli_dev_matched, all)"] = mnli
     examples = [ex for name in sorted(sources) for ex in sources[name]]
     manifest = {
         "seed": args.seed,
