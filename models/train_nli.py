@@ -309,6 +309,8 @@ def main() -> None:
     ap.add_argument("--replay-mnli", action="store_true",
                     help="stage 3: replay all of MNLI matched dev as well (keeps the multi-genre skill)")
     args = ap.parse_args()
+    if args.stage2 and args.stage3:
+        ap.error("--stage2 and --stage3 are two recipes: give one")
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -319,34 +321,23 @@ def main() -> None:
     sources["synthetic_entity_number_swaps(mnli_dev_matched premises)"] = synthetic_swaps(
         premises, rng, args.synthetic_n
     )
-    if args.stage2:
+    if args.stage2 or args.stage3:  # continued training: a replay of the stage-1 data plus new kinds of pairs
         allx = [ex for name in sorted(sources) for ex in sources[name]]
         rng.shuffle(allx)
-        three = [ex for ex in allx if ex[2] >= 0]
-        rte = sources["rte_train(2-way)"]
-        mnli_p = sorted({p for p, _, _ in sources["mnli_dev_matched"]})
-        rte_p = sorted({p for p, _, _ in rte})
-        sources = {
-            "replay(stage-1 sources)": allx[: args.replay_n],
-            "padded_premises(stage-1 sources)": padded_premises(three, rng, args.padded_n),
-            "claim_pairs(mnli_dev_matched + rte_train premises)": claim_pairs(
-                mnli_p + rte_p, rng, args.claims_n, mnli_p),
-        }
-    if args.stage3:
-        allx = [ex for name in sorted(sources) for ex in sources[name]]
-        rng.shuffle(allx)
-        mnli_p = sorted({p for p, _, _ in sources["mnli_dev_matched"]})
-        rte_p = sorted({p for p, _, _ in sources["rte_train(2-way)"]})
-        news = news_pairs(args.news)
         mnli = sources["mnli_dev_matched"]
-        sources = {
-            "replay(stage-1 sources)": allx[: args.replay_n],
-            "claim_pairs(mnli_dev_matched + rte_train premises)": claim_pairs(
-                mnli_p + rte_p, rng, args.claims_n, mnli_p),
-            f"news_claim_pairs(x{args.news_repeat}, with reversed symmetric pairs)": news * args.news_repeat,
-        }
-        if args.replay_mnli:
-            sources["replay(mnli_dev_matched, all)"] = mnli
+        mnli_p = sorted({p for p, _, _ in mnli})
+        rte_p = sorted({p for p, _, _ in sources["rte_train(2-way)"]})
+        sources = {"replay(stage-1 sources)": allx[: args.replay_n]}
+        if args.stage2:
+            sources["padded_premises(stage-1 sources)"] = padded_premises(
+                [ex for ex in allx if ex[2] >= 0], rng, args.padded_n)
+        sources["claim_pairs(mnli_dev_matched + rte_train premises)"] = claim_pairs(
+            mnli_p + rte_p, rng, args.claims_n, mnli_p)
+        if args.stage3:
+            news = news_pairs(args.news)
+            sources[f"news_claim_pairs(x{args.news_repeat}, with reversed symmetric pairs)"] = news * args.news_repeat
+            if args.replay_mnli:
+                sources["replay(mnli_dev_matched, all)"] = mnli
     examples = [ex for name in sorted(sources) for ex in sources[name]]
     manifest = {
         "seed": args.seed,
