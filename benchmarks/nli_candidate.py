@@ -40,7 +40,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from _results import write_results  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
-NEWS_HELDOUT = [ROOT / "models" / "data" / "news_claim_pairs" / f for f in ("08_society_local.jsonl", "16_public_health.jsonl")]
 
 
 def _run(args: list[str], env: dict, log: Path) -> None:
@@ -51,13 +50,11 @@ def _run(args: list[str], env: dict, log: Path) -> None:
 
 
 def news_accuracy(model: Path) -> float:
-    """3-way accuracy (%) of ``model`` on the held-out news-claim pairs."""
-    from checker.nli import load_nli
+    """3-way accuracy (%) of ``model`` on the held-out news-claim pairs, as ``models/evaluate_nli.py`` reports it."""
+    from checker.nli import NLIModel
+    from models.evaluate_nli import NEWS_HELDOUT, accuracy, news_set
 
-    rows = [json.loads(line) for f in NEWS_HELDOUT for line in open(f, encoding="utf-8")]
-    probs = load_nli(model).predict([(r["premise"], r["hypothesis"]) for r in rows], batch_size=32)
-    labels = ["entailment", "neutral", "contradiction"]
-    return round(100 * sum(labels[int(p.argmax())] == r["label"] for p, r in zip(probs, rows)) / len(rows), 2)
+    return round(accuracy(NLIModel(model, max_length=256), news_set(NEWS_HELDOUT))[0], 2)
 
 
 def shipped_numbers() -> dict:
@@ -156,7 +153,7 @@ def main() -> None:
     old = shipped_numbers()
     g = gates(old, new)
     ship = all(v for v in g["no_regression"].values() if v is not None)
-    print(f"\n| measure | shipped | candidate |\n|---|---|---|")
+    print("\n| measure | shipped | candidate |\n|---|---|---|")
     for k in new:
         print(f"| {k} | {old.get(k)} | {new[k]} |")
     print(f"\nno-regression gates: {g['no_regression']}\nissue 11 targets: {g['issue_11_targets']}\nship: {ship}")

@@ -36,31 +36,43 @@ def sets(shared: Path):
         yield f"anli_{rnd.lower()}_dev", [(r["context"], r["hypothesis"], ANLI[r["label"]]) for r in rows]
 
 
+NEWS_HELDOUT = [Path(__file__).resolve().parent / "data" / "news_claim_pairs" / f
+                for f in ("08_society_local.jsonl", "16_public_health.jsonl")]
+
+
+def news_set(paths) -> list[tuple[str, str, str]]:
+    """(premise, hypothesis, label) of news-claim pair files (models/data/README.md)."""
+    rows = [json.loads(line) for f in paths for line in open(f, encoding="utf-8")]
+    return [(r["premise"], r["hypothesis"], r["label"]) for r in rows]
+
+
+def accuracy(model, data, batch_size: int = 64) -> tuple[float, float]:
+    """(3-way argmax accuracy in %, examples per second) of ``model`` on (premise, hypothesis, label)."""
+    t0 = time.perf_counter()
+    pred = model.predict([(p, h) for p, h, _ in data], batch_size=batch_size).argmax(1)
+    dt = time.perf_counter() - t0
+    return 100 * sum(LABELS[k] == lab for k, (_, _, lab) in zip(pred, data)) / len(data), len(data) / dt
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", type=Path, default=Path("models/nli-minilm-l6"))
     ap.add_argument("--shared", type=Path, default=Path("../shared"))
     ap.add_argument("--limit", type=int, default=0, help="first N examples per set (0 = all)")
-    ap.add_argument("--news", type=Path, nargs="*", default=[Path(__file__).resolve().parent / "data" / "news_claim_pairs" / f
-                                                              for f in ("08_society_local.jsonl", "16_public_health.jsonl")],
+    ap.add_argument("--news", type=Path, nargs="*", default=NEWS_HELDOUT,
                     help="held-out news-claim pairs (models/data/README.md), reported as 'news_heldout'")
     args = ap.parse_args()
     from checker.nli import NLIModel
 
     model = NLIModel(args.model, max_length=256)
     results = {}
-    news = [json.loads(line) for f in args.news for line in open(f, encoding="utf-8")]
-    extra = [("news_heldout", [(r["premise"], r["hypothesis"], r["label"]) for r in news])] if news else []
+    extra = [("news_heldout", news_set(args.news))] if args.news else []
     for name, data in [*sets(args.shared), *extra]:
         if args.limit:
             data = data[: args.limit]
-        t0 = time.perf_counter()
-        probs = model.predict([(p, h) for p, h, _ in data], batch_size=64)
-        dt = time.perf_counter() - t0
-        pred = probs.argmax(1)
-        acc = sum(LABELS[k] == lab for k, (_, _, lab) in zip(pred, data)) / len(data)
-        results[name] = {"accuracy": round(100 * acc, 2), "n": len(data), "examples_per_s": round(len(data) / dt, 1)}
-        print(f"{name:22s} acc {100 * acc:5.2f}  n={len(data)}  {len(data) / dt:.0f} ex/s", flush=True)
+        acc, rate = accuracy(model, data)
+        results[name] = {"accuracy": round(acc, 2), "n": len(data), "examples_per_s": round(rate, 1)}
+        print(f"{name:22s} acc {acc:5.2f}  n={len(data)}  {rate:.0f} ex/s", flush=True)
     (args.model / "eval.json").write_text(json.dumps(results, indent=1) + "\n")
 
 
