@@ -49,12 +49,14 @@ def _run(args: list[str], env: dict, log: Path) -> None:
     print(f"[{time.time() - t0:5.0f}s] {' '.join(a if len(a) < 60 else '...' for a in args[1:4])}", flush=True)
 
 
-def news_accuracy(model: Path) -> float:
-    """3-way accuracy (%) of ``model`` on the held-out news-claim pairs, as ``models/evaluate_nli.py`` reports it."""
+def news_accuracy(model: Path) -> tuple[float, float]:
+    """3-way accuracy (%) of ``model`` on the two held-out sets of news-claim pairs (``news_heldout``,
+    ``news_compat_heldout``), as ``models/evaluate_nli.py`` reports them."""
     from checker.nli import NLIModel
-    from models.evaluate_nli import NEWS_HELDOUT, accuracy, news_set
+    from models.evaluate_nli import NEWS_COMPAT_HELDOUT, NEWS_HELDOUT, accuracy, news_set
 
-    return round(accuracy(NLIModel(model, max_length=256), news_set(NEWS_HELDOUT))[0], 2)
+    m = NLIModel(model, max_length=256)
+    return tuple(round(accuracy(m, news_set(p))[0], 2) for p in (NEWS_HELDOUT, NEWS_COMPAT_HELDOUT))
 
 
 def shipped_numbers() -> dict:
@@ -65,17 +67,17 @@ def shipped_numbers() -> dict:
     rn = json.loads((RESULTS / "realnews.json").read_text())
     harness = json.loads((RESULTS / "harness_full.json").read_text())
     ev = json.loads((shipped_nli_model_dir() / "eval.json").read_text())
-    return summary(cal, rn, ev, harness, news_accuracy(shipped_nli_model_dir()))
+    return summary(cal, rn, ev, harness, *news_accuracy(shipped_nli_model_dir()))
 
 
-def summary(cal: dict, rn: dict, ev: dict, harness: dict, news: float | None) -> dict:
+def summary(cal: dict, rn: dict, ev: dict, harness: dict, news: float | None, news_compat: float | None = None) -> dict:
     def auc(name):
         r = harness.get(name) or {}
         return r.get("roc_auc")
 
     return {
         "mnli_mismatched": ev["mnli_mismatched_dev"]["accuracy"], "snli_test": ev["snli_test"]["accuracy"],
-        "news_heldout": news,
+        "news_heldout": news, "news_compat_heldout": news_compat,
         "claim_pairs_contradiction_auc": cal["dev"]["contradiction"]["roc_auc"],
         "claim_pairs_corroboration_auc": cal["dev"]["corroboration"]["roc_auc"],
         "realnews_dev_threshold": cal["realnews"]["threshold"],
@@ -149,7 +151,7 @@ def main() -> None:
         harness = json.loads((work / "harness.json").read_text())
     ev = json.loads((m / "eval.json").read_text())
     new = summary(json.loads((m / "checker_calibration.json").read_text()), json.loads((work / "realnews.json").read_text()),
-                  ev, harness, ev.get("news_heldout", {}).get("accuracy"))
+                  ev, harness, ev.get("news_heldout", {}).get("accuracy"), ev.get("news_compat_heldout", {}).get("accuracy"))
     old = shipped_numbers()
     g = gates(old, new)
     ship = all(v for v in g["no_regression"].values() if v is not None)

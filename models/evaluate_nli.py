@@ -38,6 +38,8 @@ def sets(shared: Path):
 
 NEWS_HELDOUT = [Path(__file__).resolve().parent / "data" / "news_claim_pairs" / f
                 for f in ("08_society_local.jsonl", "16_public_health.jsonl")]
+# held out from the PROMPT3 round (two outlets' sentences that agree while differing in details)
+NEWS_COMPAT_HELDOUT = [NEWS_HELDOUT[0].parent / "24_people_culture_local.jsonl"]
 
 
 def news_set(paths) -> list[tuple[str, str, str]]:
@@ -61,12 +63,15 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="first N examples per set (0 = all)")
     ap.add_argument("--news", type=Path, nargs="*", default=NEWS_HELDOUT,
                     help="held-out news-claim pairs (models/data/README.md), reported as 'news_heldout'")
+    ap.add_argument("--news-compat", type=Path, nargs="*", default=NEWS_COMPAT_HELDOUT,
+                    help="held-out PROMPT3 pairs (models/data/README.md), reported as 'news_compat_heldout'")
     args = ap.parse_args()
     from checker.nli import NLIModel
 
     model = NLIModel(args.model, max_length=256)
     results = {}
-    extra = [("news_heldout", news_set(args.news))] if args.news else []
+    extra = [(name, news_set(paths)) for name, paths in (("news_heldout", args.news),
+                                                          ("news_compat_heldout", args.news_compat)) if paths]
     for name, data in [*sets(args.shared), *extra]:
         if args.limit:
             data = data[: args.limit]

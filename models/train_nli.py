@@ -216,20 +216,29 @@ def claim_pairs(premises: list[str], rng: random.Random, n: int, pool_texts: lis
 # labels that hold both ways: every contradiction, a paraphrase, and the neutral types where
 # neither side settles the other (two compatible numbers, two occurrences, a near miss, another fact)
 SYMMETRIC = {"paraphrase", "compatible_numbers", "different_event", "near_miss", "related_fact"}
+# with ``--reversals full`` also the PROMPT3 types (files 17-24) that hold both ways ...
+SYMMETRIC_FULL = SYMMETRIC | {"restructure", "both_add_detail", "relative_date", "approximate_number", "other_aspect"}
+# ... and the entailments whose hypothesis is the less specific side: reversed, the premise
+# adds what the hypothesis lacks, so the reversed pair is neutral (more detail is not a clash)
+NEUTRAL_REVERSED = {"drop_detail", "rounded", "subclaim", "generalisation"}
 
 
-def news_pairs(paths: list[Path]):
+def news_pairs(paths: list[Path], reversals: str = "symmetric"):
     """News-claim pairs written for this project (models/data/README.md): each pair as
     written, plus the reversed pair where the label holds both ways (every contradiction and
-    the ``SYMMETRIC`` types)."""
+    the ``SYMMETRIC`` types). ``reversals="full"``: the ``SYMMETRIC_FULL`` types both ways, and
+    the ``NEUTRAL_REVERSED`` entailments reversed as neutral. A path given twice is read twice."""
+    sym = SYMMETRIC_FULL if reversals == "full" else SYMMETRIC
     out = []
     for path in paths:
         for line in open(path, encoding="utf-8"):
             r = json.loads(line)
             lab = L2I[r["label"]]
             out.append((r["premise"], r["hypothesis"], lab))
-            if r["label"] == "contradiction" or r.get("type") in SYMMETRIC:
+            if r["label"] == "contradiction" or r.get("type") in sym:
                 out.append((r["hypothesis"], r["premise"], lab))
+            elif reversals == "full" and r["label"] == "entailment" and r.get("type") in NEUTRAL_REVERSED:
+                out.append((r["hypothesis"], r["premise"], L2I["neutral"]))
     return out
 
 
@@ -306,6 +315,8 @@ def main() -> None:
     ap.add_argument("--news", type=Path, nargs="*", default=[],
                     help="JSONL files of news-claim pairs (premise, hypothesis, label, type); see models/data/README.md")
     ap.add_argument("--news-repeat", type=int, default=1, help="times each news-claim pair is seen per epoch")
+    ap.add_argument("--reversals", choices=("symmetric", "full"), default="symmetric",
+                    help="which news pairs are also trained reversed (news_pairs)")
     ap.add_argument("--replay-mnli", action="store_true",
                     help="stage 3: replay all of MNLI matched dev as well (keeps the multi-genre skill)")
     args = ap.parse_args()
@@ -334,8 +345,9 @@ def main() -> None:
         sources["claim_pairs(mnli_dev_matched + rte_train premises)"] = claim_pairs(
             mnli_p + rte_p, rng, args.claims_n, mnli_p)
         if args.stage3:
-            news = news_pairs(args.news)
-            sources[f"news_claim_pairs(x{args.news_repeat}, with reversed symmetric pairs)"] = news * args.news_repeat
+            news = news_pairs(args.news, args.reversals)
+            rev = "symmetric pairs" if args.reversals == "symmetric" else "pairs: full"
+            sources[f"news_claim_pairs(x{args.news_repeat}, with reversed {rev})"] = news * args.news_repeat
             if args.replay_mnli:
                 sources["replay(mnli_dev_matched, all)"] = mnli
     examples = [ex for name in sorted(sources) for ex in sources[name]]
