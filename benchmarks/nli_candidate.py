@@ -59,6 +59,20 @@ def news_accuracy(model: Path) -> tuple[float, float]:
     return tuple(round(accuracy(m, news_set(p))[0], 2) for p in (NEWS_HELDOUT, NEWS_COMPAT_HELDOUT))
 
 
+def identity_failures(model: Path) -> float:
+    """Share (%) of real news sentences (the dev ClaimDiff stories) that ``model`` does not judge
+    entailed by themselves (argmax over (s, s) not entailment). A sentence always entails itself;
+    a model that learnt "same story, negation word = contradiction" fails here."""
+    from checker.config import Config
+    from checker.nli import NLIModel
+    from checker.realnews import load_stories
+
+    eval_dir = ROOT.parent / "shared" / "data" / "eval"
+    sents = sorted({x for st in load_stories(eval_dir) if st.split == "dev" for a in st.articles for x in a.sentences})
+    p = NLIModel(model, max_length=256, threads=Config.default().threads).predict([(x, x) for x in sents])
+    return round(100.0 * float((p.argmax(1) != 0).mean()), 2)
+
+
 def shipped_numbers() -> dict:
     """The shipped model's recorded numbers (calibration file, benchmark results, eval.json)."""
     from checker.config import CALIBRATION_FILE, shipped_nli_model_dir
@@ -67,7 +81,9 @@ def shipped_numbers() -> dict:
     rn = json.loads((RESULTS / "realnews.json").read_text())
     harness = json.loads((RESULTS / "harness_full.json").read_text())
     ev = json.loads((shipped_nli_model_dir() / "eval.json").read_text())
-    return summary(cal, rn, ev, harness, *news_accuracy(shipped_nli_model_dir()))
+    out = summary(cal, rn, ev, harness, *news_accuracy(shipped_nli_model_dir()))
+    out["identity_not_entailed_pct"] = identity_failures(shipped_nli_model_dir())
+    return out
 
 
 def summary(cal: dict, rn: dict, ev: dict, harness: dict, news: float | None, news_compat: float | None = None) -> dict:
@@ -113,6 +129,7 @@ def gates(old: dict, new: dict) -> dict:
             "summeval_dev_document_auc": ge("summeval_dev_document_auc", 0.005),
             "summeval_test_auc": ge("summeval_test_auc", 0.005),
             "mnli_mismatched": ge("mnli_mismatched"),
+            "identity_not_entailed_pct": new["identity_not_entailed_pct"] <= old["identity_not_entailed_pct"] + 0.5,
         },
         "issue_11_targets": {
             "mnli_mismatched>=74": new["mnli_mismatched"] >= 74,
@@ -140,6 +157,8 @@ def main() -> None:
     env = dict(os.environ, HF_HUB_OFFLINE="1", CHECKER_THREADS=str(a.threads), CHECKER_NLI_MODEL=str(m))
     py = sys.executable
     _run([py, "models/evaluate_nli.py", "--model", str(m), "--shared", str(ROOT.parent / "shared")], env, work / "nli.log")
+    ident = identity_failures(m)  # cheap, and a model failing it fails the real-news gates too
+    print(f"real news sentences not entailed by themselves: {ident}%", flush=True)
     _run([py, "-m", "checker", "calibrate", "--nli-model", str(m)], env, work / "calibrate.log")
     _run([py, "-m", "checker", "calibrate", "--realnews", "--nli-model", str(m)], env, work / "calibrate_realnews.log")
     _run([py, "benchmarks/realnews_bench.py", "--json", str(work / "realnews.json")], env, work / "realnews.log")
@@ -152,6 +171,7 @@ def main() -> None:
     ev = json.loads((m / "eval.json").read_text())
     new = summary(json.loads((m / "checker_calibration.json").read_text()), json.loads((work / "realnews.json").read_text()),
                   ev, harness, ev.get("news_heldout", {}).get("accuracy"), ev.get("news_compat_heldout", {}).get("accuracy"))
+    new["identity_not_entailed_pct"] = ident
     old = shipped_numbers()
     g = gates(old, new)
     ship = all(v for v in g["no_regression"].values() if v is not None)
