@@ -317,6 +317,8 @@ def main() -> None:
     ap.add_argument("--news-repeat", type=int, default=1, help="times each news-claim pair is seen per epoch")
     ap.add_argument("--reversals", choices=("symmetric", "full"), default="symmetric",
                     help="which news pairs are also trained reversed (news_pairs)")
+    ap.add_argument("--identity-n", type=int, default=0,
+                    help="stage 3: this many news-claim texts paired with themselves, labelled entailment")
     ap.add_argument("--replay-mnli", action="store_true",
                     help="stage 3: replay all of MNLI matched dev as well (keeps the multi-genre skill)")
     args = ap.parse_args()
@@ -348,6 +350,10 @@ def main() -> None:
             news = news_pairs(args.news, args.reversals)
             rev = "symmetric pairs" if args.reversals == "symmetric" else "pairs: full"
             sources[f"news_claim_pairs(x{args.news_repeat}, with reversed {rev})"] = news * args.news_repeat
+            if args.identity_n:  # a sentence entails itself, whatever words (a negation) it holds
+                texts = sorted({t for a, b, _ in news for t in (a, b)})
+                sources["identity(news-claim pair texts)"] = [(t, t, L2I["entailment"])
+                                                               for t in rng.sample(texts, min(args.identity_n, len(texts)))]
             if args.replay_mnli:
                 sources["replay(mnli_dev_matched, all)"] = mnli
     examples = [ex for name in sorted(sources) for ex in sources[name]]
