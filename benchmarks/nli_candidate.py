@@ -52,10 +52,10 @@ def _run(args: list[str], env: dict, log: Path) -> None:
 def news_accuracy(model: Path) -> tuple[float, float]:
     """3-way accuracy (%) of ``model`` on the two held-out sets of news-claim pairs (``news_heldout``,
     ``news_compat_heldout``), as ``models/evaluate_nli.py`` reports them."""
-    from checker.nli import NLIModel
+    from checker.nli import load_nli
     from models.evaluate_nli import NEWS_COMPAT_HELDOUT, NEWS_HELDOUT, accuracy, news_set
 
-    m = NLIModel(model, max_length=256)
+    m = load_nli(model, max_length=256)  # cached per process: identity_failures reuses it
     return tuple(round(accuracy(m, news_set(p))[0], 2) for p in (NEWS_HELDOUT, NEWS_COMPAT_HELDOUT))
 
 
@@ -63,13 +63,12 @@ def identity_failures(model: Path) -> float:
     """Share (%) of real news sentences (the dev ClaimDiff stories) that ``model`` does not judge
     entailed by themselves (argmax over (s, s) not entailment). A sentence always entails itself;
     a model that learnt "same story, negation word = contradiction" fails here."""
-    from checker.config import Config
-    from checker.nli import NLIModel
+    from checker.nli import load_nli
     from checker.realnews import load_stories
 
     eval_dir = ROOT.parent / "shared" / "data" / "eval"
     sents = sorted({x for st in load_stories(eval_dir) if st.split == "dev" for a in st.articles for x in a.sentences})
-    p = NLIModel(model, max_length=256, threads=Config.default().threads).predict([(x, x) for x in sents])
+    p = load_nli(model, max_length=256).predict([(x, x) for x in sents])
     return round(100.0 * float((p.argmax(1) != 0).mean()), 2)
 
 
