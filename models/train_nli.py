@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import math
 import os
@@ -317,21 +318,78 @@ def encode(tok, examples, ids, max_len):
     return enc
 
 
-def loss_fn(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+def loss_fn(logits: torch.Tensor, labels: torch.Tensor, soft: torch.Tensor | None = None,
+            alpha: float = 0.0) -> torch.Tensor:
+    """Mean over the batch of each pair's loss: cross-entropy on its 3-way label, or for a
+    2-way ``not_entailment`` pair -log(1 - p(entailment)). Where ``soft`` holds a teacher's
+    probabilities (rows of NaN where it has none) the pair's loss is
+    ``alpha * H(teacher, student) + (1 - alpha) * hard``."""
     logp = torch.log_softmax(logits.float(), dim=-1)
-    three = labels >= 0
-    losses = []
-    if three.any():
-        losses.append(-logp[three].gather(1, labels[three].unsqueeze(1)).squeeze(1))
-    two = ~three
-    if two.any():
-        # not_entailment: log(1 - p_ent) = logsumexp(neutral, contradiction)
-        losses.append(-torch.logsumexp(logp[two][:, 1:], dim=-1))
-    return torch.cat(losses).mean()
+    ce3 = -logp.gather(1, labels.clamp(min=0).unsqueeze(1)).squeeze(1)
+    ce2 = -torch.logsumexp(logp[:, 1:], dim=-1)  # not_entailment: log(1 - p_ent) = logsumexp(neutral, contradiction)
+    loss = torch.where(labels >= 0, ce3, ce2)
+    if soft is not None:
+        has = ~torch.isnan(soft[:, 0])
+        kd = -(torch.nan_to_num(soft) * logp).sum(-1)
+        loss = torch.where(has, alpha * kd + (1 - alpha) * loss, loss)
+    return loss.mean()
+
+
+def pair_key(premise: str, hypothesis: str) -> str:
+    """The key a teacher's probabilities are stored under (models/label_teacher.py)."""
+    return hashlib.sha1(f"{premise}\x1f{hypothesis}".encode()).hexdigest()[:20]
+
+
+def load_soft(paths: list[Path]) -> dict[str, list[float]]:
+    soft: dict[str, list[float]] = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                r = json.loads(line)
+                soft[r["key"]] = r["probs"]
+    return soft
+
+
+def soft_batch(soft: dict, examples, ids) -> torch.Tensor:
+    nan = [float("nan")] * 3
+    return torch.tensor([soft.get(pair_key(examples[i][0], examples[i][1]), nan) for i in ids])
 
 
 # ----------------------------------------------------------------------------- main
-def main() -> None:
+def build_sources(args, rng: random.Random) -> dict[str, list]:
+    """{source name: [(premise, hypothesis, label id)]} of the recipe ``args`` names (stage 1, 2 or 3).
+    The order of the random draws is part of the recipe: resuming a run needs the same list."""
+    sources = load_sources(args.data, rng, args.snli_n, args.breaking_n)
+    premises = sorted({p for p, _, _ in sources["mnli_dev_matched"]})
+    sources["synthetic_entity_number_swaps(mnli_dev_matched premises)"] = synthetic_swaps(
+        premises, rng, args.synthetic_n
+    )
+    if args.stage2 or args.stage3:  # continued training: a replay of the stage-1 data plus new kinds of pairs
+        allx = [ex for name in sorted(sources) for ex in sources[name]]
+        rng.shuffle(allx)
+        mnli = sources["mnli_dev_matched"]
+        mnli_p = sorted({p for p, _, _ in mnli})
+        rte_p = sorted({p for p, _, _ in sources["rte_train(2-way)"]})
+        sources = {"replay(stage-1 sources)": allx[: args.replay_n]}
+        if args.stage2:
+            sources["padded_premises(stage-1 sources)"] = padded_premises(
+                [ex for ex in allx if ex[2] >= 0], rng, args.padded_n)
+        sources["claim_pairs(mnli_dev_matched + rte_train premises)"] = claim_pairs(
+            mnli_p + rte_p, rng, args.claims_n, mnli_p)
+        if args.stage3:
+            news = news_pairs(args.news, args.reversals)
+            rev = "symmetric pairs" if args.reversals == "symmetric" else "pairs: full"
+            sources[f"news_claim_pairs(x{args.news_repeat}, with reversed {rev})"] = news * args.news_repeat
+            if args.identity_n:  # a sentence entails itself, whatever words (a negation) it holds
+                texts = sorted({t for a, b, _ in news for t in (a, b)})
+                sources["identity(news-claim pair texts)"] = [(t, t, L2I["entailment"])
+                                                               for t in rng.sample(texts, min(args.identity_n, len(texts)))]
+            if args.replay_mnli:
+                sources["replay(mnli_dev_matched, all)"] = mnli
+    return sources
+
+
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path("../shared/data/nli"))
     ap.add_argument("--out", type=Path, default=Path("models/nli-minilm-l6"))
@@ -367,8 +425,17 @@ def main() -> None:
                     help="which news pairs are also trained reversed (news_pairs)")
     ap.add_argument("--identity-n", type=int, default=0,
                     help="stage 3: this many news-claim texts paired with themselves, labelled entailment")
+    ap.add_argument("--soft", type=Path, nargs="*", default=[],
+                    help="teacher probabilities (JSONL of key, probs: models/label_teacher.py): distillation")
+    ap.add_argument("--alpha", type=float, default=0.7,
+                    help="weight of the teacher's probabilities against the gold label where both exist")
     ap.add_argument("--replay-mnli", action="store_true",
                     help="stage 3: replay all of MNLI matched dev as well (keeps the multi-genre skill)")
+    return ap
+
+
+def main() -> None:
+    ap = parser()
     args = ap.parse_args()
     if args.stage2 and args.stage3:
         ap.error("--stage2 and --stage3 are two recipes: give one")
@@ -377,33 +444,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
 
-    sources = load_sources(args.data, rng, args.snli_n, args.breaking_n)
-    premises = sorted({p for p, _, _ in sources["mnli_dev_matched"]})
-    sources["synthetic_entity_number_swaps(mnli_dev_matched premises)"] = synthetic_swaps(
-        premises, rng, args.synthetic_n
-    )
-    if args.stage2 or args.stage3:  # continued training: a replay of the stage-1 data plus new kinds of pairs
-        allx = [ex for name in sorted(sources) for ex in sources[name]]
-        rng.shuffle(allx)
-        mnli = sources["mnli_dev_matched"]
-        mnli_p = sorted({p for p, _, _ in mnli})
-        rte_p = sorted({p for p, _, _ in sources["rte_train(2-way)"]})
-        sources = {"replay(stage-1 sources)": allx[: args.replay_n]}
-        if args.stage2:
-            sources["padded_premises(stage-1 sources)"] = padded_premises(
-                [ex for ex in allx if ex[2] >= 0], rng, args.padded_n)
-        sources["claim_pairs(mnli_dev_matched + rte_train premises)"] = claim_pairs(
-            mnli_p + rte_p, rng, args.claims_n, mnli_p)
-        if args.stage3:
-            news = news_pairs(args.news, args.reversals)
-            rev = "symmetric pairs" if args.reversals == "symmetric" else "pairs: full"
-            sources[f"news_claim_pairs(x{args.news_repeat}, with reversed {rev})"] = news * args.news_repeat
-            if args.identity_n:  # a sentence entails itself, whatever words (a negation) it holds
-                texts = sorted({t for a, b, _ in news for t in (a, b)})
-                sources["identity(news-claim pair texts)"] = [(t, t, L2I["entailment"])
-                                                               for t in rng.sample(texts, min(args.identity_n, len(texts)))]
-            if args.replay_mnli:
-                sources["replay(mnli_dev_matched, all)"] = mnli
+    sources = build_sources(args, rng)
     examples = [ex for name in sorted(sources) for ex in sources[name]]
     manifest = {
         "seed": args.seed,
@@ -416,6 +457,11 @@ def main() -> None:
     }
     print(json.dumps(manifest, indent=1), flush=True)
 
+    soft = load_soft(args.soft)
+    if soft:
+        hit = sum(pair_key(p, h) in soft for p, h, _ in examples)
+        manifest["distillation"] = {"teacher_labelled_pairs": hit, "alpha": args.alpha}
+        print(f"teacher probabilities for {hit} of {len(examples)} pairs", flush=True)
     init = args.init or base_encoder_path(args.base)
     manifest["init"] = str(args.init) if args.init else manifest["base_encoder"]
     tok = AutoTokenizer.from_pretrained(init)
@@ -460,7 +506,8 @@ def main() -> None:
     for step in range(start_step, total):
         enc = encode(tok, examples, batches[step], args.max_len)
         labels = enc.pop("labels")
-        loss = loss_fn(model(**enc).logits, labels)
+        loss = loss_fn(model(**enc).logits, labels, soft_batch(soft, examples, batches[step]) if soft else None,
+                       args.alpha)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()

@@ -49,3 +49,58 @@ def test_full_reversals(pairs_file):
 
 def test_a_file_given_twice_is_read_twice(pairs_file):
     assert len(train_nli.news_pairs([pairs_file, pairs_file])) == 2 * len(train_nli.news_pairs([pairs_file]))
+
+
+def test_loss_hard_two_way_and_soft_targets():
+    import math
+
+    import torch
+
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    labels = torch.tensor([0, train_nli.NOT_ENTAILMENT, 2])
+    logp = torch.log_softmax(logits, -1)
+    hard = [-logp[0, 0], -torch.logsumexp(logp[1, 1:], -1), -logp[2, 2]]
+    assert train_nli.loss_fn(logits, labels).item() == pytest.approx(float(sum(hard)) / 3, rel=1e-6)
+    # a teacher's probabilities for the third pair only: alpha * H(teacher, student) + (1 - alpha) * hard
+    nan = float("nan")
+    soft = torch.tensor([[nan] * 3, [nan] * 3, [0.2, 0.3, 0.5]])
+    kd = -(torch.tensor([0.2, 0.3, 0.5]) * logp[2]).sum()
+    want = (hard[0] + hard[1] + 0.7 * kd + 0.3 * hard[2]) / 3
+    got = train_nli.loss_fn(logits, labels, soft, alpha=0.7)
+    assert got.item() == pytest.approx(want.item(), rel=1e-6)
+    assert not math.isnan(got.item())
+
+
+def test_checkpoint_keeps_the_optimizer_moments(tmp_path):
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 3)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    for _ in range(3):
+        model(torch.randn(8, 4)).sum().backward()
+        opt.step()
+        opt.zero_grad()
+    train_nli.save_checkpoint(model, opt, tmp_path, step=3, total=10)
+    assert json.loads((tmp_path / "state.json").read_text()) == {"step": 3, "total": 10}
+    fresh = torch.optim.AdamW(torch.nn.Linear(4, 3).parameters(), lr=1e-2)
+    train_nli.load_optimizer(fresh, tmp_path / "optimizer.safetensors")
+    a, b = opt.state_dict()["state"], fresh.state_dict()["state"]
+    assert a.keys() == b.keys()
+    for i in a:
+        for k in ("exp_avg", "exp_avg_sq", "step"):
+            assert torch.equal(torch.as_tensor(a[i][k]), torch.as_tensor(b[i][k]))
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_teacher_labels_are_keyed_by_pair(tmp_path):
+    import torch
+
+    f = tmp_path / "labels.jsonl"
+    f.write_text(json.dumps({"key": train_nli.pair_key("A man sleeps.", "A man rests."), "probs": [0.9, 0.08, 0.02]})
+                 + "\n", encoding="utf-8")
+    soft = train_nli.load_soft([f])
+    examples = [("A man sleeps.", "A man rests.", 0), ("A man rests.", "A man sleeps.", 1)]
+    batch = train_nli.soft_batch(soft, examples, [0, 1])
+    assert batch[0].tolist() == pytest.approx([0.9, 0.08, 0.02])
+    assert bool(torch.isnan(batch[1]).all())  # no teacher label: the gold label alone
