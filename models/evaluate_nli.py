@@ -11,6 +11,7 @@ import sys as _sys
 from pathlib import Path as _Path
 
 _sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))  # run from a checkout
+_sys.path.insert(0, str(_Path(__file__).resolve().parent))  # train_nli
 
 
 
@@ -40,6 +41,14 @@ NEWS_HELDOUT = [Path(__file__).resolve().parent / "data" / "news_claim_pairs" / 
                 for f in ("08_society_local.jsonl", "16_public_health.jsonl")]
 # held out from the PROMPT3 round (two outlets' sentences that agree while differing in details)
 NEWS_COMPAT_HELDOUT = [NEWS_HELDOUT[0].parent / "24_people_culture_local.jsonl"]
+
+
+def genre_heldout() -> list[tuple[str, str, str]]:
+    """The held-out premises (group number ending in 0) of models/data/genre_nli_pairs."""
+    import train_nli
+
+    rows = train_nli.genre_pairs(sorted(train_nli.GENRE_DIR.glob("*.jsonl")), held_out=True)
+    return [(p, h, LABELS[lab]) for p, h, lab in rows]
 
 
 def news_set(paths) -> list[tuple[str, str, str]]:
@@ -72,6 +81,9 @@ def main() -> None:
     results = {}
     extra = [(name, news_set(paths)) for name, paths in (("news_heldout", args.news),
                                                           ("news_compat_heldout", args.news_compat)) if paths]
+    genre = genre_heldout()
+    if genre:
+        extra.append(("genre_heldout", genre))
     for name, data in [*sets(args.shared), *extra]:
         if args.limit:
             data = data[: args.limit]

@@ -289,6 +289,23 @@ def news_pairs(paths: list[Path], reversals: str = "symmetric"):
     return out
 
 
+GENRE_DIR = Path(__file__).resolve().parent / "data" / "genre_nli_pairs"
+
+
+def genre_pairs(paths: list[Path], held_out: bool = False):
+    """Multi-genre NLI pairs written for the project (``models/data/PROMPT4.md``): a premise with
+    one hypothesis of each label. Premises whose group number ends in 0 are held out for
+    ``evaluate_nli.py`` (``held_out=True`` returns those)."""
+    out = []
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                r = json.loads(line)
+                if (int(r["group"]) % 10 == 0) == held_out and r["label"] in L2I:
+                    out.append((r["premise"], r["hypothesis"], L2I[r["label"]]))
+    return out
+
+
 # ----------------------------------------------------------------------------- batching
 def bucketed_batches(examples, tok, batch_size: int, rng: random.Random, max_len: int):
     """Shuffle, then sort by length inside windows of 50 batches: much less padding
@@ -386,6 +403,8 @@ def build_sources(args, rng: random.Random) -> dict[str, list]:
                                                                for t in rng.sample(texts, min(args.identity_n, len(texts)))]
             if args.replay_mnli:
                 sources["replay(mnli_dev_matched, all)"] = mnli
+    if args.genre:  # drawn after everything else: the other sources' samples do not change
+        sources["genre_nli_pairs(train groups)"] = genre_pairs(args.genre) * args.genre_repeat
     return sources
 
 
@@ -425,6 +444,9 @@ def parser() -> argparse.ArgumentParser:
                     help="which news pairs are also trained reversed (news_pairs)")
     ap.add_argument("--identity-n", type=int, default=0,
                     help="stage 3: this many news-claim texts paired with themselves, labelled entailment")
+    ap.add_argument("--genre", type=Path, nargs="*", default=[],
+                    help="multi-genre NLI pair files (models/data/genre_nli_pairs/*.jsonl), train groups only")
+    ap.add_argument("--genre-repeat", type=int, default=1, help="times each multi-genre pair is seen per epoch")
     ap.add_argument("--soft", type=Path, nargs="*", default=[],
                     help="teacher probabilities (JSONL of key, probs: models/label_teacher.py): distillation")
     ap.add_argument("--alpha", type=float, default=0.7,
