@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-minutes", type=float, default=0.0, help="stop after this long (0 = no limit)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--max-length", type=int, default=256)
+    ap.add_argument("--max-length", type=int, default=0, help="default: the recipe's --max-len")
     args = ap.parse_args(own)
     rargs = train_nli.parser().parse_args(recipe)
 
@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> None:
     random.Random(rargs.seed).shuffle(pairs)
     if args.limit:
         pairs = pairs[: args.limit]
+    if args.out.exists():  # drop a line cut by a kill mid-write: its pairs are labelled again
+        text = args.out.read_bytes()
+        if text and not text.endswith(b"\n"):
+            args.out.write_bytes(text[: text.rfind(b"\n") + 1])
     done = set(train_nli.load_soft([args.out])) if args.out.exists() else set()
     todo = [pair for pair in pairs if train_nli.pair_key(*pair) not in done]
     print(f"{len(pairs)} pairs in the recipe's sample, {len(pairs) - len(todo)} labelled before, "
@@ -54,15 +58,15 @@ def main(argv: list[str] | None = None) -> None:
 
     from checker.nli import NLIModel
 
-    teacher = NLIModel(args.teacher, max_length=args.max_length, threads=args.threads)
+    teacher = NLIModel(args.teacher, max_length=args.max_length or rargs.max_len, threads=args.threads)
     t0 = time.time()
     step = args.batch_size * 8
     with open(args.out, "a", encoding="utf-8") as fh:
         for s in range(0, len(todo), step):
             chunk = todo[s: s + step]
             probs = teacher.predict(chunk, batch_size=args.batch_size)
-            for pair, pr in zip(chunk, probs):
-                fh.write(json.dumps({"key": train_nli.pair_key(*pair), "probs": [round(float(x), 4) for x in pr]}) + "\n")
+            fh.write("".join(json.dumps({"key": train_nli.pair_key(*pair), "probs": [round(float(x), 4) for x in pr]})
+                             + "\n" for pair, pr in zip(chunk, probs)))
             fh.flush()
             el = time.time() - t0
             n = s + len(chunk)

