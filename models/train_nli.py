@@ -486,8 +486,7 @@ def main() -> None:
         "labels": LABELS,
         "sources": {k: len(v) for k, v in sorted(sources.items())},
         "total_examples": len(examples),
-        "hyperparameters": {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-                            for k, v in vars(args).items()},
+        "hyperparameters": arguments(args),
     }
     print(json.dumps(manifest, indent=1), flush=True)
 
@@ -569,9 +568,14 @@ PLAN_FREE = ("threads", "ckpt_every", "max_minutes", "resume", "out")  # argumen
 
 def plan_id(args) -> str:
     """A hash of every argument that shapes the data, the batches or the schedule."""
-    plan = {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-            for k, v in sorted(vars(args).items()) if k not in PLAN_FREE}
+    plan = {k: v for k, v in arguments(args).items() if k not in PLAN_FREE}
     return hashlib.sha1(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def arguments(args) -> dict:
+    """``args`` as JSON values (paths as strings): the manifest's hyper-parameters, the plan's hash."""
+    return {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
+            for k, v in vars(args).items()}
 
 
 def save_checkpoint(model, opt, ckpt: Path, step: int, total: int, plan: str = "") -> None:
